@@ -1,0 +1,134 @@
+"""Load the processed data under ``data/``.
+
+Each loader reads a GeoParquet file written by ``python -m geo.build`` and fails with a
+:class:`DataError` naming the file and the command to run when it is missing or unreadable.
+Loaders are memoised per process (``functools.lru_cache``) and return copies, so callers can
+change what they get without affecting later calls.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.indicators import DEFAULT_VINTAGE, VINTAGES, iod_columns
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+_REBUILD = "Run `python -m geo.build` (it reads ../shared/data/raw) to rebuild the processed data."
+
+
+class DataError(RuntimeError):
+    """Processed data is missing or corrupt; the message names the file and the fix."""
+
+
+def _geography(vintage: str) -> str:
+    if vintage not in VINTAGES:
+        raise ValueError(f"Unknown vintage {vintage!r}; expected one of {', '.join(VINTAGES)}")
+    return VINTAGES[vintage]["geography"]
+
+
+def _path(*parts: str, data_dir: Path | None = None) -> Path:
+    return Path(data_dir or DATA_DIR).joinpath(*parts)
+
+
+@lru_cache(maxsize=32)
+def _read(path: Path, index: str, required: tuple[str, ...]) -> gpd.GeoDataFrame:
+    if not path.is_file():
+        raise DataError(f"Processed data file not found: {path}. {_REBUILD}")
+    try:
+        gdf = gpd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise DataError(f"Processed data file {path} cannot be read ({exc}). {_REBUILD}") from exc
+    missing = [c for c in required if c not in gdf.columns]
+    if gdf.index.name != index or missing:
+        raise DataError(
+            f"Processed data file {path} is not in the expected form (index {gdf.index.name!r},"
+            f" missing columns {missing}). {_REBUILD}"
+        )
+    return gdf
+
+
+def load_lsoas(
+    vintage: str = DEFAULT_VINTAGE, *, web: bool = False, data_dir: Path | None = None
+) -> gpd.GeoDataFrame:
+    """London LSOAs with deprivation and population for ``vintage``.
+
+    Parameters
+    ----------
+    vintage
+        ``"iod2025"`` (LSOA 2021, 4,994 rows) or ``"iod2019"`` (LSOA 2011, 4,835 rows).
+    web
+        ``False``: full-resolution geometry in EPSG:27700 for analysis. ``True``: the simplified
+        EPSG:4326 geometry for maps, with the same attribute columns.
+    data_dir
+        Another processed data folder (tests).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``lsoa_code``; columns as in ``docs/ARCHITECTURE.md``.
+    """
+    geog = _geography(vintage)
+    required = ("lsoa_name", "borough_code", "borough_name", "population", *iod_columns())
+    attrs = _read(
+        _path("boundaries", f"lsoa_{geog}.parquet", data_dir=data_dir), "lsoa_code", required
+    )
+    if not web:
+        return attrs.copy()
+    geom = _read(_path("web", f"lsoa_{geog}.parquet", data_dir=data_dir), "lsoa_code", ())
+    return _with_geometry(attrs, geom)
+
+
+def load_boroughs(
+    vintage: str = DEFAULT_VINTAGE, *, web: bool = False, data_dir: Path | None = None
+) -> gpd.GeoDataFrame:
+    """London's 33 boroughs with the borough summaries of ``vintage``.
+
+    Indexed by ``borough_code``; ``borough_name``, ``inner``, ``n_lsoa``, ``population`` and per
+    domain ``{d}_avg_score``, ``{d}_avg_score_rank``, ``{d}_share_10``, ``{d}_share_20``.
+    """
+    geog = _geography(vintage)
+    required = ("borough_name", "inner", "n_lsoa", "imd_avg_score", "imd_share_10")
+    path = _path("boundaries", f"boroughs_{geog}.parquet", data_dir=data_dir)
+    attrs = _read(path, "borough_code", required)
+    if not web:
+        return attrs.copy()
+    geom = _read(_path("web", f"boroughs_{geog}.parquet", data_dir=data_dir), "borough_code", ())
+    return _with_geometry(attrs, geom)
+
+
+def _with_geometry(attrs: gpd.GeoDataFrame, geom: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not geom.index.equals(attrs.index):
+        raise DataError("The web layer and the analysis layer list different areas. " + _REBUILD)
+    frame = pd.DataFrame(attrs.drop(columns=attrs.geometry.name))
+    return gpd.GeoDataFrame(frame, geometry=geom.geometry.values, crs=geom.crs)
+
+
+def load_manifest(data_dir: Path | None = None) -> dict:
+    """The build manifest (``data/MANIFEST.json``): every processed file and its sources."""
+    path = _path("MANIFEST.json", data_dir=data_dir)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise DataError(f"{path} not found. {_REBUILD}") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path} is not valid JSON ({exc}). {_REBUILD}") from exc
+
+
+def load_postcodes(data_dir: Path | None = None) -> pd.DataFrame | None:
+    """The offline London postcode lookup, or ``None`` when none was built.
+
+    Columns ``postcode`` (e.g. "SW1A 1AA"), ``easting``, ``northing``, ``borough_code``.
+    """
+    path = _path("postcodes", "london_postcodes.parquet", data_dir=data_dir)
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise DataError(f"Postcode lookup {path} cannot be read ({exc}). {_REBUILD}") from exc
