@@ -1,0 +1,78 @@
+"""Map assembly for the pages: deprivation choropleth, boroughs, uploaded homes and services."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from app_pages import common
+from geo import maps
+from geo.indicators import DOMAIN_LABELS
+from geo.selection import Selection, bounds_of, filter_lsoas
+
+MAP_HEIGHT = 620
+
+
+def tooltip_fields(sel: Selection) -> dict[str, str]:
+    """Tooltip columns and their labels for the selected indicator."""
+    d = sel.domain
+    label = DOMAIN_LABELS[d]
+    fields = {
+        "lsoa_name": "Neighbourhood (LSOA)",
+        "borough_name": "Borough",
+        f"{d}_decile": f"{label} decile (1 = most deprived 10%)",
+        f"{d}_rank": f"{label} rank in England (1 = most deprived)",
+        f"{d}_score": f"{label} score",
+    }
+    if d != "imd":
+        fields["imd_decile"] = "IMD decile"
+    fields["population"] = "Population (mid-2020)"
+    return fields
+
+
+def _legend_title(sel: Selection) -> str:
+    if sel.measure == "decile":
+        return f"{DOMAIN_LABELS[sel.domain]} decile, {sel.vintage.upper()[:3]} {sel.vintage[3:]}"
+    return f"{DOMAIN_LABELS[sel.domain]} score, {sel.vintage.upper()[:3]} {sel.vintage[3:]}"
+
+
+def build_map(
+    sel: Selection,
+    *,
+    stock: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
+    extra=None,
+) -> folium.Map:
+    """The deprivation map for a selection, with the user's homes and services when loaded."""
+    lsoas = common.lsoas(sel.vintage, web=True)
+    boroughs = common.boroughs(sel.vintage, web=True)
+    shown = filter_lsoas(lsoas, sel)
+    bounds = bounds_of(boroughs, sel.boroughs)
+    m = maps.base_map(bounds)
+    if extra is None:
+        maps.add_choropleth(
+            m,
+            shown,
+            sel.column,
+            kind=sel.measure,
+            label=_legend_title(sel),
+            tooltip_fields=tooltip_fields(sel),
+            name=f"Deprivation: {DOMAIN_LABELS[sel.domain]}",
+        )
+    else:
+        extra(m)
+    maps.add_boroughs(m, boroughs, highlight=list(sel.boroughs))
+    if services is not None and len(services):
+        svc = services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
+        maps.add_services_by_theme(m, svc.to_crs(4326))
+    if stock is not None and len(stock):
+        fields = {c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock}
+        maps.add_points(m, stock.to_crs(4326), name="Your homes", tooltip_fields=fields, colour="#000000")
+    return maps.finish(m)
+
+
+def show_map(m: folium.Map, key: str) -> None:
+    """Render a map; only the zoom is returned so panning does not rerun the script."""
+    st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
