@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import sidebar_selection, use_local_assets
+from app_pages.common import sidebar_selection, uploads_status, use_local_assets
 from geo.io import DataError
 
 st.set_page_config(
@@ -39,3 +39,4 @@ except DataError as exc:
     st.error(f"The app's data could not be loaded. {exc}")
     st.stop()
 nav.run()
+uploads_status()

@@ -143,11 +143,12 @@ def sidebar_selection() -> Selection:
         theme=st.session_state["theme"],
     )
     st.query_params.from_dict(sel.to_query())
-    _uploads_status(sb)
     return sel
 
 
-def _uploads_status(sb) -> None:
+def uploads_status() -> None:
+    """What the user has uploaded in this session (drawn after the page, so it is current)."""
+    sb = st.sidebar
     homes = st.session_state.get("stock")
     services = st.session_state.get("services")
     sb.divider()
