@@ -20,7 +20,9 @@ use_local_assets()
 
 pages = {
     "Explore": [
-        st.Page("app_pages/overview.py", title="London overview", icon=":material/map:", default=True),
+        st.Page(
+            "app_pages/overview.py", title="London overview", icon=":material/map:", default=True
+        ),
         st.Page("app_pages/borough.py", title="Borough view", icon=":material/location_city:"),
         st.Page("app_pages/gaps.py", title="Gap finder", icon=":material/search:"),
     ],
@@ -38,5 +40,7 @@ try:
 except DataError as exc:
     st.error(f"The app's data could not be loaded. {exc}")
     st.stop()
-nav.run()
-uploads_status()
+try:
+    nav.run()
+finally:  # also after a page's st.stop(), so the sidebar always shows the current uploads
+    uploads_status()

@@ -53,7 +53,9 @@ c[2].metric("Rank in London (IMD average score)", f"{int(row['imd_avg_score_rank
 c[3].metric("LSOAs in England's most deprived 10% (IMD)", f"{row['imd_share_10'] * 100:.1f}%")
 
 st.subheader("Key figures by domain")
-london = bor[[f"{d}_share_10" for d in DOMAINS]].mul(bor["n_lsoa"], axis=0).sum() / bor["n_lsoa"].sum()
+london = (
+    bor[[f"{d}_share_10" for d in DOMAINS]].mul(bor["n_lsoa"], axis=0).sum() / bor["n_lsoa"].sum()
+)
 figures = {
     DOMAIN_LABELS[d]: {
         "Average score": row[f"{d}_avg_score"],
@@ -79,21 +81,20 @@ with right:
     st.subheader("Most deprived neighbourhoods")
     lsoas = filter_lsoas(common.lsoas(sel.vintage), sel)
     d = sel.domain
-    ranked = (
-        lsoas.sort_values(f"{d}_rank")[
-            ["lsoa_name", f"{d}_decile", f"{d}_rank", f"{d}_score", "population"]
-        ]
-        .rename(
-            columns={
-                "lsoa_name": "Neighbourhood",
-                f"{d}_decile": "Decile",
-                f"{d}_rank": "Rank in England",
-                f"{d}_score": "Score",
-                "population": "Population",
-            }
-        )
+    ranked = lsoas.sort_values(f"{d}_rank")[
+        ["lsoa_name", f"{d}_decile", f"{d}_rank", f"{d}_score", "population"]
+    ].rename(
+        columns={
+            "lsoa_name": "Neighbourhood",
+            f"{d}_decile": "Decile",
+            f"{d}_rank": "Rank in England",
+            f"{d}_score": "Score",
+            "population": "Population",
+        }
     )
-    st.caption(f"{DOMAIN_LABELS[d]}, ranked (1 = most deprived in England); deciles {sel.deciles[0]}–{sel.deciles[1]}.")
+    st.caption(
+        f"{DOMAIN_LABELS[d]}, ranked (1 = most deprived in England); deciles {sel.deciles[0]}–{sel.deciles[1]}."
+    )
     st.dataframe(ranked, width="stretch", height=520)
     st.download_button(
         "Download this table (CSV)",
@@ -109,4 +110,6 @@ with right:
         file_name=f"{row['borough_name'].replace(' ', '_')}_{d}_{sel.vintage}.csv",
         mime="text/csv",
     )
-st.page_link("app_pages/gaps.py", label="Find gaps in services for this borough →", icon=":material/search:")
+st.page_link(
+    "app_pages/gaps.py", label="Find gaps in services for this borough →", icon=":material/search:"
+)

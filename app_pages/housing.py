@@ -33,7 +33,9 @@ if stock is None:
     st.stop()
 if result is None:
     c1, c2 = st.columns([4, 1])
-    c1.info(f"Showing your earlier upload: {len(stock):,} locations, {int(stock['units'].sum()):,} homes.")
+    c1.info(
+        f"Showing your earlier upload: {len(stock):,} locations, {int(stock['units'].sum()):,} homes."
+    )
     if c2.button("Clear my stock list"):
         del st.session_state["stock"]
         st.rerun()
@@ -51,19 +53,38 @@ in10 = dep["imd_decile"].eq(1).to_numpy()
 c = st.columns(4)
 c[0].metric("Homes placed", f"{int(homes.sum()):,}", help=f"{len(stock):,} locations")
 c[1].metric("Boroughs", f"{stock['borough_code'].nunique()}")
-c[2].metric("Homes in England's most deprived 10% (IMD 2025)", f"{homes[in10].sum() / homes.sum() * 100:.1f}%")
+c[2].metric(
+    "Homes in England's most deprived 10% (IMD 2025)",
+    f"{homes[in10].sum() / homes.sum() * 100:.1f}%",
+)
 c[3].metric("Homes in the most deprived 20%", f"{homes[in20].sum() / homes.sum() * 100:.1f}%")
 
 per_borough = (
     stock.assign(in20=homes.where(in20, 0))
     .groupby(["borough_code", "borough_name"])
-    .agg(locations=("units", "size"), homes=("units", "sum"), homes_most_deprived_20=("in20", "sum"))
+    .agg(
+        locations=("units", "size"), homes=("units", "sum"), homes_most_deprived_20=("in20", "sum")
+    )
     .reset_index()
     .sort_values("homes", ascending=False)
 )
 per_lsoa = (
-    stock.groupby("lsoa_code")["units"].sum().rename("homes").to_frame()
-    .join(lsoas[["lsoa_name", "borough_name", "imd_decile", "health_decile", "income_decile", "population"]])
+    stock.groupby("lsoa_code")["units"]
+    .sum()
+    .rename("homes")
+    .to_frame()
+    .join(
+        lsoas[
+            [
+                "lsoa_name",
+                "borough_name",
+                "imd_decile",
+                "health_decile",
+                "income_decile",
+                "population",
+            ]
+        ]
+    )
     .sort_values("homes", ascending=False)
 )
 t1, t2 = st.tabs(["By borough", "By neighbourhood (LSOA)"])
@@ -73,7 +94,9 @@ t2.dataframe(per_lsoa, width="stretch")
 st.header("Services near your homes")
 coverage = stock.drop(columns="geometry").copy()
 coverage = coverage.join(
-    dep[["lsoa_name", "imd_decile", "health_decile", "income_decile", "employment_decile"]].set_axis(stock.index)
+    dep[
+        ["lsoa_name", "imd_decile", "health_decile", "income_decile", "employment_decile"]
+    ].set_axis(stock.index)
 )
 catchment = st.select_slider(
     "Walking distance counted as 'nearby'",
@@ -88,9 +111,13 @@ if services is None or services.empty:
         "No official directory of social prescribing services is bundled with the app: upload "
         "your own or your council's directory."
     )
-    st.page_link("app_pages/services.py", label="Upload a service directory", icon=":material/list:")
+    st.page_link(
+        "app_pages/services.py", label="Upload a service directory", icon=":material/list:"
+    )
 else:
-    within = access.services_within(stock, services, catchment=catchment, by="theme", themes=list(THEMES))
+    within = access.services_within(
+        stock, services, catchment=catchment, by="theme", themes=list(THEMES)
+    )
     nearest = access.nearest_service(stock, services, by="theme", themes=list(THEMES))
     coverage = coverage.join(within.add_prefix("services_within_")).join(
         nearest.round(0).add_prefix("nearest_m_")
@@ -98,24 +125,28 @@ else:
     none_near = coverage["services_within_all"].eq(0)
     c = st.columns(3)
     c[0].metric(f"Homes with no service within {catchment} m", f"{int(homes[none_near].sum()):,}")
-    c[1].metric(
-        "...of them in the most deprived 20%", f"{int(homes[none_near & in20].sum()):,}"
-    )
+    c[1].metric("...of them in the most deprived 20%", f"{int(homes[none_near & in20].sum()):,}")
     c[2].metric("Services loaded", f"{len(services):,}")
     missing = {
-        t: int(homes[within[t].eq(0)].sum()) for t in THEMES if t in within and services["theme"].eq(t).any()
+        t: int(homes[within[t].eq(0)].sum())
+        for t in THEMES
+        if t in within and services["theme"].eq(t).any()
     }
     if missing:
         st.caption("Homes with no service of each theme nearby:")
         st.dataframe(
-            pd.DataFrame({"Theme": list(missing), "Homes with none nearby": list(missing.values())}),
+            pd.DataFrame(
+                {"Theme": list(missing), "Homes with none nearby": list(missing.values())}
+            ),
             hide_index=True,
             width="stretch",
         )
     st.subheader(f"Homes with no service within {catchment} m")
     st.dataframe(
-        coverage.loc[none_near, ["row", "label", "borough_name", "lsoa_name", "imd_decile", "units", "nearest_m_all"]]
-        .sort_values(["imd_decile", "nearest_m_all"], ascending=[True, False]),
+        coverage.loc[
+            none_near,
+            ["row", "label", "borough_name", "lsoa_name", "imd_decile", "units", "nearest_m_all"],
+        ].sort_values(["imd_decile", "nearest_m_all"], ascending=[True, False]),
         hide_index=True,
         width="stretch",
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
-import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import common
@@ -65,11 +64,17 @@ def build_map(
         extra(m)
     maps.add_boroughs(m, boroughs, highlight=list(sel.boroughs))
     if services is not None and len(services):
-        svc = services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
+        svc = (
+            services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
+        )
         maps.add_services_by_theme(m, svc.to_crs(4326))
     if stock is not None and len(stock):
-        fields = {c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock}
-        maps.add_points(m, stock.to_crs(4326), name="Your homes", tooltip_fields=fields, colour="#000000")
+        fields = {
+            c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock
+        }
+        maps.add_points(
+            m, stock.to_crs(4326), name="Your homes", tooltip_fields=fields, colour="#000000"
+        )
     return maps.finish(m)
 
 

@@ -55,7 +55,10 @@ st.markdown(
 st.subheader("Domains")
 st.dataframe(
     pd.DataFrame(
-        {"Domain": list(DOMAIN_LABELS.values()), "Score measures": [SCORE_UNITS[d] for d in DOMAIN_LABELS]}
+        {
+            "Domain": list(DOMAIN_LABELS.values()),
+            "Score measures": [SCORE_UNITS[d] for d in DOMAIN_LABELS],
+        }
     ),
     hide_index=True,
     width="stretch",

@@ -21,13 +21,17 @@ st.markdown(
 lsoas = common.lsoas(sel.vintage)
 shown = filter_lsoas(lsoas, sel)
 area = "the selected boroughs" if sel.boroughs else "London"
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3 = st.columns(3)
 c1.metric("Neighbourhoods shown", f"{len(shown):,}", help=f"of {len(lsoas):,} in London")
 c2.metric("People in them (mid-2020)", f"{int(shown['population'].sum()):,}")
 scope = lsoas[lsoas["borough_code"].isin(sel.boroughs)] if sel.boroughs else lsoas
 share10 = (scope[f"{sel.domain}_decile"] == 1).mean() * 100
-c3.metric(f"In England's most deprived 10% ({area})", f"{share10:.1f}%")
-c4.metric("Indicator", DOMAIN_LABELS[sel.domain], help=VINTAGES[sel.vintage]["release"])
+c3.metric(
+    "In England's most deprived 10%",
+    f"{share10:.1f}%",
+    help=f"Share of the LSOAs of {area} in national decile 1 of {DOMAIN_LABELS[sel.domain]} "
+    f"({VINTAGES[sel.vintage]['release']})",
+)
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
@@ -52,10 +56,13 @@ with right:
         .mark_bar()
         .encode(
             x=alt.X("share_10:Q", title="% of LSOAs in most deprived 10%"),
-            y=alt.Y("borough_name:N", sort="-x", title=None),
-            color=alt.condition(
-                alt.datum.selected, alt.value("#08519c"), alt.value("#c6dbef")
+            y=alt.Y(
+                "borough_name:N",
+                sort="-x",
+                title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=160),
             ),
+            color=alt.condition(alt.datum.selected, alt.value("#08519c"), alt.value("#c6dbef")),
             tooltip=[
                 alt.Tooltip("borough_name:N", title="Borough"),
                 alt.Tooltip("share_10:Q", title="% most deprived 10%"),
@@ -64,7 +71,7 @@ with right:
                 alt.Tooltip("avg_score_rank:Q", title="Rank in London (1 = most deprived)"),
             ],
         )
-        .properties(height=620)
+        .properties(height=33 * 19)
     )
     st.altair_chart(chart, width="stretch")
 

@@ -42,12 +42,33 @@ ROLE_LABELS = {
 
 TEMPLATES = {
     "stock": pd.DataFrame(
-        columns=["property_ref", "scheme_name", "postcode", "latitude", "longitude",
-                 "easting", "northing", "units", "tenure", "landlord", "uprn"]
+        columns=[
+            "property_ref",
+            "scheme_name",
+            "postcode",
+            "latitude",
+            "longitude",
+            "easting",
+            "northing",
+            "units",
+            "tenure",
+            "landlord",
+            "uprn",
+        ]
     ),
     "services": pd.DataFrame(
-        columns=["service_name", "theme", "description", "postcode", "latitude", "longitude",
-                 "capacity", "opening_hours", "contact", "website"]
+        columns=[
+            "service_name",
+            "theme",
+            "description",
+            "postcode",
+            "latitude",
+            "longitude",
+            "capacity",
+            "opening_hours",
+            "contact",
+            "website",
+        ]
     ),
 }
 
@@ -71,7 +92,9 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     Returns the standardised accepted rows (see :func:`standardise`), the rejected rows and the
     file's sha256, or None while there is nothing usable.
     """
-    types = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods"] + (["json"] if kind == "services" else [])
+    types = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods"] + (
+        ["json"] if kind == "services" else []
+    )
     label = "stock list" if kind == "stock" else "service directory"
     c1, c2 = st.columns([3, 1])
     with c2:
@@ -125,9 +148,11 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
                 key=f"{key}_{digest[:8]}_{role}",
             )
             mapping[role] = None if choice == NONE else choice
-    has_location = mapping.get("postcode") or (
-        mapping.get("latitude") and mapping.get("longitude")
-    ) or (mapping.get("easting") and mapping.get("northing"))
+    has_location = (
+        mapping.get("postcode")
+        or (mapping.get("latitude") and mapping.get("longitude"))
+        or (mapping.get("easting") and mapping.get("northing"))
+    )
     if not has_location:
         st.error(
             "No location column was recognised. Your file needs a postcode column, or latitude "
@@ -158,7 +183,9 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     m2.metric("Accepted (on the map)", f"{summary['accepted']:,}")
     m3.metric("Rejected", f"{summary['rejected']:,}")
     if len(rejected):
-        with st.expander(f"Rejected rows ({len(rejected):,}): why, and how to fix them", expanded=True):
+        with st.expander(
+            f"Rejected rows ({len(rejected):,}): why, and how to fix them", expanded=True
+        ):
             reasons = pd.DataFrame(
                 [
                     {"Reason": r, "Rows": n, "What to do": uploads.REJECTION_REASONS.get(r, "")}
@@ -177,7 +204,9 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     return standardise(accepted, mapping, kind), rejected, digest
 
 
-def standardise(accepted: gpd.GeoDataFrame, mapping: dict[str, str | None], kind: Kind) -> gpd.GeoDataFrame:
+def standardise(
+    accepted: gpd.GeoDataFrame, mapping: dict[str, str | None], kind: Kind
+) -> gpd.GeoDataFrame:
     """The session's copy of an upload: fixed column names whatever the file called them.
 
     Stock: ``label``, ``units`` (number, default 1), ``tenure``, ``provider``, ``uprn``.
@@ -193,7 +222,11 @@ def standardise(accepted: gpd.GeoDataFrame, mapping: dict[str, str | None], kind
         return accepted[name].astype("string")
 
     out = pd.DataFrame(
-        {c: accepted[c] for c in ("row", "location_source", "borough_code", "borough_name", "lsoa_code") if c in accepted},
+        {
+            c: accepted[c]
+            for c in ("row", "location_source", "borough_code", "borough_name", "lsoa_code")
+            if c in accepted
+        },
         index=accepted.index,
     )
     if kind == "stock":

@@ -361,7 +361,7 @@ def display_table(
     c = f"{params.catchment:,.0f} m"
     demand = "residents" if params.demand == "population" else "residents 65+"
     has_gap = "gap" in rows.columns
-    out = pd.DataFrame(index=rows.index)
+    out = pd.DataFrame(index=rows.index.copy())
     out["London rank"] = rows["rank"]
     if boroughs:
         ranked = rows["rank"].notna()
@@ -391,13 +391,12 @@ def display_table(
         out["Your homes"] = rows["homes"].round(0).astype("Int64")
     out["Population" if params.demand == "population" else "Population 65+"] = rows["demand"]
     out["Reason" if has_gap else "Why"] = rows["reason"]
-    out.index.name = "LSOA code"
-    return out
+    return out.rename_axis("LSOA code")
 
 
 def pilot_display(pilots: pd.DataFrame, has_stock: bool) -> pd.DataFrame:
     """The pilot candidates as shown (no geometry), index ``Candidate``."""
-    out = pd.DataFrame(index=pilots.index)
+    out = pd.DataFrame(index=pilots.index.copy())
     out["Neighbourhoods"] = pilots["n_lsoas"]
     out["Borough"] = pilots["borough_name"]
     out["Mean gap"] = pd.to_numeric(pilots["gap_mean"]).round(3)
@@ -408,8 +407,7 @@ def pilot_display(pilots: pd.DataFrame, has_stock: bool) -> pd.DataFrame:
     out["LSOA names"] = pilots["lsoa_names"]
     out["LSOA codes"] = pilots["lsoa_codes"]
     out["Reason"] = pilots["reason"]
-    out.index.name = "Candidate"
-    return out
+    return out.rename_axis("Candidate")
 
 
 def metadata(

@@ -1,0 +1,196 @@
+"""Browser tests: start the app, open it in headless Chromium (Playwright), look at the map.
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it). Without it the tests are skipped, except
+in CI (``CI=true``) where a missing browser is a failure. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo import io
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# JavaScript run inside the map's frame: count Leaflet layers by kind.
+COUNT_LAYERS = """() => {
+  const out = {paths: 0, polygons: 0, circles: 0, markers: 0, clusters: 0};
+  const maps = new Set();
+  for (const key of Object.keys(window)) {
+    const v = window[key];
+    if (v && v instanceof L.Map) maps.add(v);  // the same map can sit under several names
+  }
+  for (const v of maps) {
+    v.eachLayer(l => {
+      if (l instanceof L.Polygon) out.polygons++;
+      if (l instanceof L.Path) out.paths++;
+      if (l instanceof L.CircleMarker) out.circles++;
+      if (l instanceof L.Marker) out.markers++;
+      if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) out.clusters += l.getLayers().length;
+    });
+  }
+  return out;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed (apt-get install chromium chromium-driver)")
+        pytest.skip("Chromium is not installed; .ci/run installs it")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"the app did not start: {proc.stderr.read().decode()[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1500, "height": 1300})
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.dialogs = dialogs
+    yield pg
+    pg.close()
+
+
+def _map_frame(page, timeout: float = 90):
+    """The frame holding the Leaflet map, once it has drawn layers."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate(
+                    "typeof L !== 'undefined' && !!document.querySelector('.leaflet-container')"
+                ):
+                    counts = frame.evaluate(COUNT_LAYERS)
+                    if counts["paths"]:
+                        return frame, counts
+            except Exception:  # frame navigating or detached
+                pass
+        time.sleep(0.5)
+    raise AssertionError("no Leaflet map with drawn layers appeared")
+
+
+def test_overview_map_draws_all_london(page, app_url, artifacts):
+    start = time.perf_counter()
+    page.goto(app_url)
+    frame, counts = _map_frame(page)
+    first_paint = time.perf_counter() - start
+    # 4,994 LSOA polygons plus 33 borough outlines (web layers)
+    assert counts["polygons"] >= 4994 + 33, counts
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert "most deprived 10%" in frame.content()  # the legend is part of the map
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
+    print(f"first map paint {first_paint:.1f} s, layers {counts}")
+
+
+def test_link_opens_same_selection(page, app_url, artifacts):
+    page.goto(f"{app_url}/?borough=E09000030&indicator=health&deciles=1-3")
+    frame, counts = _map_frame(page)
+    lsoas = io.load_lsoas("iod2025")
+    expected = ((lsoas.borough_code == "E09000030") & lsoas.health_decile.between(1, 3)).sum()
+    assert counts["polygons"] == expected + 33, counts
+    assert page.get_by_text("Tower Hamlets").first.is_visible()
+    assert "indicator=health" in page.url and "borough=E09000030" in page.url
+    page.screenshot(path=str(artifacts / "tower_hamlets_health.png"), full_page=True)
+
+
+def test_upload_stock_list_shows_points(page, app_url, artifacts, tmp_path):
+    lsoas = io.load_lsoas("iod2025")
+    pts = lsoas.sample(60, random_state=3).representative_point().to_crs(4326)
+    synthetic = pd.DataFrame(
+        {
+            "Scheme name": [f"Synthetic scheme {i}" for i in range(60)],
+            "Latitude": pts.y.round(6).astype(str).to_numpy(),
+            "Longitude": pts.x.round(6).astype(str).to_numpy(),
+            "Units": 2,
+        }
+    )
+    synthetic.loc[0, "Scheme name"] = "<img src=x onerror=alert(1)>"
+    synthetic.loc[1, ["Latitude", "Longitude"]] = ["not a number", "x"]
+    path = tmp_path / "synthetic_stock.csv"
+    synthetic.to_csv(path, index=False)
+
+    page.goto(f"{app_url}/housing")
+    page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
+    page.set_input_files("input[type=file]", str(path))
+    page.wait_for_selector("text=Where your homes are", timeout=90_000)
+    metrics = page.locator("[data-testid=stMetricValue]").all_inner_texts()
+    assert metrics[:3] == ["60", "59", "1"], metrics  # rows read = accepted + rejected
+    frame, counts = _map_frame(page)
+    print("upload layers", counts)
+    # 33 borough-name labels are markers too; the 59 accepted homes come on top
+    assert counts["circles"] + counts["clusters"] + counts["markers"] - 33 == 59, counts
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "housing_upload.png"), full_page=True)
+    assert page.dialogs == []  # the HTML in a scheme name never ran
