@@ -1,0 +1,142 @@
+"""The Streamlit app, run headless with AppTest: every page, the filters, the URL."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import io
+from tests.conftest import ROOT
+
+APP = ROOT / "app.py"
+
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/borough.py",
+    "app_pages/gaps.py",
+    "app_pages/housing.py",
+    "app_pages/services.py",
+    "app_pages/method.py",
+]
+
+
+def _app(**query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _query(at: AppTest) -> dict[str, str]:
+    """The app's query parameters, one value per key."""
+    return {k: v if isinstance(v, str) else ",".join(v) for k, v in at.query_params.items()}
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _synthetic_services() -> gpd.GeoDataFrame:
+    """Clearly synthetic: 21 services at real Tower Hamlets LSOA centroids, three per theme."""
+    from geo.themes import THEMES
+
+    lsoas = io.load_lsoas("iod2025")
+    pts = lsoas[lsoas.borough_code == "E09000030"].representative_point().iloc[:21]
+    return gpd.GeoDataFrame(
+        {
+            "name": [f"Synthetic service {i}" for i in range(21)],
+            "theme": [THEMES[i % 7] for i in range(21)],
+            "capacity": float("nan"),
+            "borough_code": "E09000030",
+        },
+        geometry=pts.to_numpy(),
+        crs=27700,
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs(page):
+    at = _app()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, "every page has a title"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_with_uploaded_services(page):
+    at = _app()
+    at.session_state["services"] = _synthetic_services()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_filters_change_what_is_shown():
+    at = _app()
+    assert _metric(at, "Neighbourhoods shown") == "4,994"
+    table = at.dataframe[0].value
+    assert len(table) == 33
+    at.sidebar.multiselect[0].select("E09000030").run()
+    assert _metric(at, "Neighbourhoods shown") == "169"
+    assert _query(at) == {"borough": "E09000030"}
+    at.sidebar.slider[0].set_value((1, 2)).run()
+    lsoas = io.load_lsoas("iod2025")
+    n = ((lsoas.borough_code == "E09000030") & (lsoas.imd_decile <= 2)).sum()
+    assert _metric(at, "Neighbourhoods shown") == f"{n:,}"
+    at.sidebar.selectbox[0].select("health").run()
+    n = ((lsoas.borough_code == "E09000030") & (lsoas.health_decile <= 2)).sum()
+    assert _metric(at, "Neighbourhoods shown") == f"{n:,}"
+    # the borough table is re-sorted by the health domain
+    first = at.dataframe[0].value.iloc[0]
+    boroughs = io.load_boroughs("iod2025")
+    assert first["Borough"] == boroughs.loc[boroughs["health_share_10"].idxmax(), "borough_name"]
+    assert _query(at) == {"borough": "E09000030", "indicator": "health", "deciles": "1-2"}
+
+
+def test_link_reproduces_the_view():
+    at = _app(borough="E09000012", indicator="income", vintage="iod2019", deciles="1-3")
+    assert not at.exception
+    assert at.session_state["boroughs"] == ["E09000012"]
+    assert at.session_state["domain"] == "income"
+    assert at.session_state["vintage"] == "iod2019"
+    lsoas = io.load_lsoas("iod2019")
+    n = ((lsoas.borough_code == "E09000012") & lsoas.income_decile.between(1, 3)).sum()
+    assert _metric(at, "Neighbourhoods shown") == f"{n:,}"
+    # and the URL it writes back is the same selection
+    assert _query(at) == {
+        "borough": "E09000012",
+        "indicator": "income",
+        "vintage": "iod2019",
+        "deciles": "1-3",
+    }
+
+
+def test_bad_link_warns_and_falls_back():
+    at = _app(borough="E09999999", indicator="nonsense")
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "E09999999" in warnings and "nonsense" in warnings
+    assert _metric(at, "Neighbourhoods shown") == "4,994"
+
+
+def test_borough_view_key_figures():
+    at = _app(borough="E09000030")
+    at.switch_page("app_pages/borough.py").run()
+    assert not at.exception
+    boroughs = io.load_boroughs("iod2025")
+    row = boroughs.loc["E09000030"]
+    assert at.header[0].value == "Tower Hamlets"
+    assert _metric(at, "Rank in London (IMD average score)") == f"{row.imd_avg_score_rank} of 33"
+    assert _metric(at, "Population") == f"{row.population:,}"
+    ranked = at.dataframe[1].value
+    assert len(ranked) == 169 and ranked["Rank in England"].is_monotonic_increasing
+
+
+def test_method_page_lists_every_processed_file_and_licence():
+    at = _app()
+    at.switch_page("app_pages/method.py").run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "Open Government Licence" in text or "OGL" in text
+    assert "Contains Ordnance Survey data" in text
+    files = at.dataframe[-1].value["File"].tolist()
+    assert {f["path"] for f in io.load_manifest()["files"]} == set(files)

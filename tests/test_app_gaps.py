@@ -1,0 +1,291 @@
+"""The Gap finder page, run headless with Streamlit's AppTest.
+
+Services and homes are clearly synthetic: points at the centroids of real Tower Hamlets LSOAs
+(2021), named "Synthetic service N", with themes cycling through :data:`geo.themes.THEMES`.
+CSV downloads are read back by recording what the page hands to Streamlit's media storage.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from geo import io
+from geo.themes import THEMES
+
+PAGE = "app_pages/gaps.py"
+TOWER_HAMLETS = "E09000030"
+HACKNEY = "E09000012"
+SCRIPT = "<script>alert(1)</script>"
+TIMEOUT = 90
+
+
+@pytest.fixture(scope="module")
+def lsoas() -> gpd.GeoDataFrame:
+    return io.load_lsoas("iod2025")
+
+
+def _synthetic_services(lsoas: gpd.GeoDataFrame, n: int = 40, name: str = "Synthetic service"):
+    th = lsoas[lsoas["borough_code"] == TOWER_HAMLETS].sort_index().iloc[:n]
+    return gpd.GeoDataFrame(
+        {
+            "name": [f"{name} {i}" for i in range(len(th))],
+            "theme": [THEMES[i % len(THEMES)] for i in range(len(th))],
+        },
+        geometry=th.geometry.centroid.to_numpy(),
+        crs=27700,
+    )
+
+
+def _synthetic_stock(lsoas: gpd.GeoDataFrame, n: int = 30):
+    th = lsoas[lsoas["borough_code"] == TOWER_HAMLETS].sort_index().iloc[-n:]
+    return gpd.GeoDataFrame(
+        {
+            "label": [f"Synthetic home {i}" for i in range(len(th))],
+            "lsoa_code": th.index.to_numpy(),
+            "borough_code": TOWER_HAMLETS,
+            "borough_name": "Tower Hamlets",
+            "units": 20,
+        },
+        geometry=th.geometry.representative_point().to_numpy(),
+        crs=27700,
+    )
+
+
+def _app(services=None, stock=None, boroughs=None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE)
+    if services is not None:
+        at.session_state["services"] = services
+    if stock is not None:
+        at.session_state["stock"] = stock
+    if boroughs is not None:
+        at.session_state["boroughs"] = boroughs
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    """The first dataframe on the page: the ranked gap (or need) table."""
+    return at.dataframe[0].value
+
+
+@pytest.fixture
+def media(monkeypatch) -> dict[str, bytes]:
+    """file id -> bytes of everything the page gives to st.download_button."""
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def _download(at: AppTest, media: dict[str, bytes], key: str) -> bytes:
+    button = at.download_button(key=key)
+    file_id = re.search(r"/([0-9a-f]+)\.\w+$", button.proto.url).group(1)
+    return media[file_id]
+
+
+def _read_csv(data: bytes) -> tuple[list[str], pd.DataFrame]:
+    text = data.decode("utf-8-sig")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    return header, pd.read_csv(_io.StringIO(text), comment="#")
+
+
+# --------------------------------------------------------------------------------------------
+# no services
+# --------------------------------------------------------------------------------------------
+def test_no_services_says_so_and_shows_need(lsoas):
+    at = _app()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "No community services are loaded" in warnings
+    assert "Service directory page" in warnings
+    assert any(p.proto.page.endswith("services") for p in at.get("page_link"))
+    table = _table(at)
+    assert len(table) == len(lsoas)
+    assert {"Need index", "Need percentile", "Why"} <= set(table.columns)
+    assert "Gap" not in table.columns  # no access without services: no gap is invented
+    assert table["Need index"].is_monotonic_decreasing
+    assert table["London rank"].iloc[0] == 1
+
+
+def test_no_services_borough_filter(lsoas):
+    at = _app(boroughs=[TOWER_HAMLETS])
+    table = _table(at)
+    n_th = int((lsoas["borough_code"] == TOWER_HAMLETS).sum())
+    assert len(table) == n_th
+    assert set(table["Borough"]) == {"Tower Hamlets"}
+    assert table["Rank in selection"].tolist() == list(range(1, n_th + 1))
+
+
+def test_no_services_csv_has_header(lsoas, media):
+    at = _app()
+    header, data = _read_csv(_download(at, media, "gaps_csv"))
+    assert "# services_loaded=0" in header
+    assert any(line.startswith("# note=No community services loaded") for line in header)
+    assert len(data) == len(lsoas)
+
+
+# --------------------------------------------------------------------------------------------
+# with services
+# --------------------------------------------------------------------------------------------
+def test_ranked_table_with_services(lsoas):
+    at = _app(services=_synthetic_services(lsoas))
+    assert not any("No community services are loaded" in w.value for w in at.warning)
+    table = _table(at)
+    assert len(table) == len(lsoas)
+    assert {"Gap", "Need index", "Reason", "Gap class"} <= set(table.columns)
+    assert "Services within 800 m: any theme" in table.columns
+    assert "Nearest service (m)" in table.columns
+    assert table["Gap"].iloc[0] == table["Gap"].max()
+    assert table["Gap"].is_monotonic_decreasing
+    assert table["London rank"].iloc[0] == 1
+    assert table["Reason"].str.len().gt(0).all()
+    pilots = at.dataframe[1].value  # pilot finder
+    assert 1 <= len(pilots) <= 10
+    assert pilots["Mean gap"].ge(0.5).all()
+
+
+def test_selecting_a_borough_restricts_the_table(lsoas):
+    at = _app(services=_synthetic_services(lsoas))
+    at.sidebar.multiselect(key="boroughs").select(HACKNEY).run()
+    assert not at.exception
+    table = _table(at)
+    assert set(table["Borough"]) == {"Hackney"}
+    assert len(table) == int((lsoas["borough_code"] == HACKNEY).sum())
+    assert table["Gap"].iloc[0] == table["Gap"].max()
+    assert table["Rank in selection"].iloc[0] == 1
+    # London ranks are kept: the ranking is London-wide
+    assert table["London rank"].is_monotonic_increasing
+
+
+def test_borough_in_session_state_restricts_the_table(lsoas):
+    at = _app(services=_synthetic_services(lsoas), boroughs=[TOWER_HAMLETS])
+    table = _table(at)
+    assert set(table["Borough"]) == {"Tower Hamlets"}
+    assert table["Services within 800 m: any theme"].sum() > 0  # the services are there
+
+
+def test_changing_the_theme_changes_the_table(lsoas):
+    at = _app(services=_synthetic_services(lsoas), boroughs=[TOWER_HAMLETS])
+    before = _table(at)
+    at.sidebar.selectbox(key="theme").select("Digital inclusion").run()
+    assert not at.exception
+    after = _table(at)
+    assert "Services within 800 m: Digital inclusion" in after.columns
+    assert "Services within 800 m: Financial inclusion" not in after.columns
+    assert "Nearest Digital inclusion service (m)" in after.columns
+    assert after["Reason"].str.contains("Digital inclusion service").all()
+    assert not before["Gap"].equals(after["Gap"])
+
+
+def test_theme_without_services_warns(lsoas):
+    services = _synthetic_services(lsoas)
+    services = services[services["theme"] != "Digital inclusion"]
+    at = _app(services=services)
+    at.sidebar.selectbox(key="theme").select("Digital inclusion").run()
+    assert not at.exception
+    assert any("None of your services is in the theme" in w.value for w in at.warning)
+
+
+def test_csv_download_has_every_parameter(lsoas, media):
+    at = _app(services=_synthetic_services(lsoas), boroughs=[TOWER_HAMLETS])
+    at.select_slider(key="gaps_catchment").set_value(1200).run()
+    assert not at.exception
+    shown = _table(at)
+    header, data = _read_csv(_download(at, media, "gaps_csv"))
+    for line in (
+        "# vintage=iod2025",
+        "# catchment_m=1200.0",
+        "# detour_factor=1.3",
+        "# decay=step",
+        "# demand=population",
+        "# theme=All themes",
+        "# boroughs=Tower Hamlets (E09000030)",
+        "# services_loaded=40",
+    ):
+        assert line in header, (line, header)
+    weights = next(h for h in header if h.startswith("# need_weights="))
+    assert "health=0.3333" in weights and "income=0.3333" in weights
+    assert any(h.startswith("# sources=") for h in header)
+    assert any(h.startswith("# gap=need percentile minus access percentile") for h in header)
+    # exactly the table shown
+    assert data["LSOA code"].tolist() == shown.index.tolist()
+    assert "Services within 1,200 m: any theme" in data.columns
+    assert data["Gap"].round(3).tolist() == shown["Gap"].round(3).tolist()
+
+
+def test_parameters_change_the_result(lsoas):
+    at = _app(services=_synthetic_services(lsoas), boroughs=[TOWER_HAMLETS])
+    before = _table(at)
+    at.radio(key="gaps_decay").set_value("gaussian")
+    at.number_input(key="gaps_w_crime").set_value(2.0)
+    at.run()
+    assert not at.exception
+    after = _table(at)
+    assert not before["Need index"].equals(after["Need index"])
+    assert any("Crime 40%" in c.value for c in at.caption)
+
+
+def test_parameters_survive_a_page_switch(lsoas):
+    at = _app(services=_synthetic_services(lsoas))
+    at.select_slider(key="gaps_catchment").set_value(400).run()
+    at.switch_page("app_pages/overview.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.select_slider(key="gaps_catchment").value == 400
+    assert "Services within 400 m: any theme" in _table(at).columns
+
+
+def test_script_in_service_name_does_not_crash(lsoas, media):
+    services = _synthetic_services(lsoas, name=SCRIPT)
+    at = _app(services=services, boroughs=[TOWER_HAMLETS])
+    assert len(_table(at)) > 0
+    # the name never reaches the page unescaped (maps escape it inside the map component)
+    for element in at.get("text") + at.markdown + at.caption:
+        assert SCRIPT not in str(getattr(element, "value", ""))
+    header, _ = _read_csv(_download(at, media, "gaps_csv"))
+    assert header
+
+
+def test_with_stock_boost_and_pilots(lsoas):
+    at = _app(
+        services=_synthetic_services(lsoas),
+        stock=_synthetic_stock(lsoas),
+        boroughs=[TOWER_HAMLETS],
+    )
+    table = _table(at)
+    assert "Your homes" in table.columns
+    assert table["Your homes"].sum() == 30 * 20
+    before = table["Need index"]
+    at.checkbox(key="gaps_ha").check().run()
+    assert not at.exception
+    after = _table(at)["Need index"].reindex(before.index)
+    has_homes = table["Your homes"] > 0
+    assert (after[has_homes] > before[has_homes]).all()
+    assert (after[~has_homes] == before[~has_homes]).all()
+    pilots = at.dataframe[1].value
+    if len(pilots):  # pilots must hold homes when a stock list is loaded
+        assert pilots["Your homes"].ge(1).all()
+
+
+def test_iod2019_with_services_and_stock(lsoas):
+    at = _app(services=_synthetic_services(lsoas), stock=_synthetic_stock(lsoas))
+    at.sidebar.radio(key="vintage").set_value("iod2019").run()
+    assert not at.exception
+    table = _table(at)
+    assert len(table) == len(io.load_lsoas("iod2019"))
+    assert table["Your homes"].sum() == 30 * 20  # homes placed in 2011 LSOAs by location
