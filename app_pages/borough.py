@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import common, mapping
 from geo.export import safe_csv
 from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
+from geo.report import borough_report
 from geo.selection import Selection, filter_lsoas
 
 sel: Selection = st.session_state["selection"]
@@ -110,6 +111,19 @@ with right:
         file_name=f"{row['borough_name'].replace(' ', '_')}_{d}_{sel.vintage}.csv",
         mime="text/csv",
     )
+st.download_button(
+    "Download a report of this borough (HTML, printable)",
+    data=borough_report(
+        row,
+        ranked,
+        vintage_label=VINTAGES[sel.vintage]["label"],
+        domain=d,
+        gaps=st.session_state.get("gap_table_for_report"),
+        parameters={"Deciles shown": f"{sel.deciles[0]}-{sel.deciles[1]}"},
+    ).encode("utf-8"),
+    file_name=f"{row['borough_name'].replace(' ', '_')}_report.html",
+    mime="text/html",
+)
 st.page_link(
     "app_pages/gaps.py", label="Find gaps in services for this borough →", icon=":material/search:"
 )

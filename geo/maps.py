@@ -639,6 +639,8 @@ def base_map(
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
+        zoom_snap=0.25,  # fractional zoom, so fit_bounds fills the frame instead of snapping out
+        zoom_delta=0.5,
     )
     _tile_layer(carto_api_key).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

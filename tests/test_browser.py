@@ -185,7 +185,12 @@ def test_upload_stock_list_shows_points(page, app_url, artifacts, tmp_path):
     page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
     page.set_input_files("input[type=file]", str(path))
     page.wait_for_selector("text=Where your homes are", timeout=90_000)
-    metrics = page.locator("[data-testid=stMetricValue]").all_inner_texts()
+    metrics: list[str] = []
+    for _ in range(120):  # the report renders while the script is still running
+        metrics = page.locator("[data-testid=stMetricValue]").all_inner_texts()
+        if len(metrics) >= 3:
+            break
+        page.wait_for_timeout(500)
     assert metrics[:3] == ["60", "59", "1"], metrics  # rows read = accepted + rejected
     frame, counts = _map_frame(page)
     print("upload layers", counts)
