@@ -19,28 +19,16 @@ st.markdown(
     "It stays in this browser session only: it is not saved and no one else can see it."
 )
 
-result = upload_ui.upload_flow("stock", key="stock")
-if result is not None:
-    stock, rejected, digest = result
-    st.session_state["stock"] = stock
-    st.session_state["stock_digest"] = digest
-stock = st.session_state.get("stock")
+stock = upload_ui.session_upload(
+    "stock",
+    key="stock",
+    describe=lambda f: f"{len(f):,} locations, {int(f['units'].sum()):,} homes",
+)
 if stock is None:
     st.info(
         "No stock list loaded yet. Download the template above, or upload any CSV/Excel file "
         "with a postcode column, or latitude and longitude, or easting and northing."
     )
-    st.stop()
-if result is None:
-    c1, c2 = st.columns([4, 1])
-    c1.info(
-        f"Showing your earlier upload: {len(stock):,} locations, {int(stock['units'].sum()):,} homes."
-    )
-    if c2.button("Clear my stock list"):
-        del st.session_state["stock"]
-        st.rerun()
-if stock.empty:
-    st.warning("None of the rows could be placed in London; see the rejected rows above.")
     st.stop()
 
 lsoas = common.lsoas("iod2025")

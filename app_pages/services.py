@@ -20,23 +20,11 @@ st.markdown(
 with st.expander("The themes"):
     st.markdown("\n".join(f"- {t}" for t in THEMES))
 
-result = upload_ui.upload_flow("services", key="services")
-if result is not None:
-    services, rejected, digest = result
-    st.session_state["services"] = services
-    st.session_state["services_digest"] = digest
-services = st.session_state.get("services")
+services = upload_ui.session_upload(
+    "services", key="services", describe=lambda f: f"{len(f):,} services"
+)
 if services is None:
     st.info("No service directory loaded yet.")
-    st.stop()
-if result is None:
-    c1, c2 = st.columns([4, 1])
-    c1.info(f"Showing your earlier upload: {len(services):,} services.")
-    if c2.button("Clear my services"):
-        del st.session_state["services"]
-        st.rerun()
-if services.empty:
-    st.warning("None of the services could be placed in London; see the rejected rows above.")
     st.stop()
 
 st.header("Services by theme")

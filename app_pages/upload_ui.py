@@ -243,3 +243,27 @@ def standardise(
         for role in ("description", "opening_hours", "contact", "website"):
             out[role] = col(role)
     return gpd.GeoDataFrame(out, geometry=accepted.geometry.values, crs=accepted.crs)
+
+
+def session_upload(kind: Kind, *, key: str, describe) -> gpd.GeoDataFrame | None:
+    """The upload flow plus the session copy: a new upload replaces it, a button clears it.
+
+    Returns the session's standardised frame (stops the page when there is none, or when no
+    row could be placed). ``describe(frame)`` words what an earlier upload holds.
+    """
+    result = upload_flow(kind, key=key)
+    if result is not None:
+        st.session_state[kind] = result[0]
+    frame = st.session_state.get(kind)
+    if frame is None:
+        return None
+    if result is None:
+        c1, c2 = st.columns([4, 1])
+        c1.info(f"Showing your earlier upload: {describe(frame)}.")
+        if c2.button("Clear it", key=f"{key}_clear"):
+            del st.session_state[kind]
+            st.rerun()
+    if frame.empty:
+        st.warning("None of the rows could be placed in London; see the rejected rows above.")
+        st.stop()
+    return frame

@@ -200,6 +200,22 @@ def _shapefile(raw: Path, stem: str) -> gpd.GeoDataFrame:
     return gdf.set_crs(BNG, allow_override=True)
 
 
+def _read_lsoas(raw: Path, stem: str, *, lsoa: str, lad: str, msoa: str) -> gpd.GeoDataFrame:
+    """An LSOA shapefile with our column names, indexed and sorted by code, geometry repaired."""
+    gdf = _shapefile(raw, stem).rename(
+        columns={
+            f"{lsoa}CD": "lsoa_code",
+            f"{lsoa}NM": "lsoa_name",
+            f"{msoa}CD": "msoa_code",
+            f"{lad}CD": "borough_code",
+            f"{lad}NM": "borough_name",
+        }
+    )
+    gdf = gdf.set_index("lsoa_code").sort_index()
+    gdf["geometry"] = _repair(gdf.geometry)
+    return gdf
+
+
 def _repair(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     """make_valid, keep only polygonal parts, and snap to a 1 mm grid so neighbours share edges."""
     fixed = shapely.make_valid(geoms.values)
@@ -438,31 +454,9 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
     shas = verify_raw(raw)
     log(f"verified {len(shas)} raw files in {raw}")
 
-    # --- LSOA 2021 + IoD2025 -------------------------------------------------------------
-    l21 = _shapefile(raw, _LSOA21).rename(
-        columns={
-            "LSOA21CD": "lsoa_code",
-            "LSOA21NM": "lsoa_name",
-            "MSOA21CD": "msoa_code",
-            "LAD22CD": "borough_code",
-            "LAD22NM": "borough_name",
-        }
-    )
-    l21 = l21.set_index("lsoa_code").sort_index()
-    l21["geometry"] = _repair(l21.geometry)
-
-    # --- LSOA 2011 + IoD2019 -------------------------------------------------------------
-    l11 = _shapefile(raw, _LSOA11).rename(
-        columns={
-            "LSOA11CD": "lsoa_code",
-            "LSOA11NM": "lsoa_name",
-            "MSOA11CD": "msoa_code",
-            "LAD11CD": "borough_code",
-            "LAD11NM": "borough_name",
-        }
-    )
-    l11 = l11.set_index("lsoa_code").sort_index()
-    l11["geometry"] = _repair(l11.geometry)
+    # --- LSOAs: 2021 (for IoD2025) and 2011 (for IoD2019) ----------------------------------
+    l21 = _read_lsoas(raw, _LSOA21, lsoa="LSOA21", lad="LAD22", msoa="MSOA21")
+    l11 = _read_lsoas(raw, _LSOA11, lsoa="LSOA11", lad="LAD11", msoa="MSOA11")
 
     pop11 = read_population_2011(raw)
     iod25 = read_iod2025(raw)
