@@ -26,6 +26,13 @@ from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.selection import Selection, bounds_of
 from geo.themes import OTHER, THEMES
 
+REASON_WIDTH = 640  # px: reasons are long and their end (the services) matters most
+SHOW_SERVICES_UP_TO = 300  # London-wide, more services than this start hidden on the map
+PILOT_LABEL_STYLE = (
+    "width:22px;height:22px;border-radius:50%;background:#fff;border:2px solid #000;"
+    "font:bold 12px/18px Arial,sans-serif;text-align:center;color:#000"
+)
+
 sel: Selection = st.session_state["selection"]
 raw_services = st.session_state.get("services")
 stock = st.session_state.get("stock")
@@ -284,9 +291,12 @@ def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
         "Access percentile": st.column_config.NumberColumn(
             help="Share of London neighbourhoods with lower access (0 to 1)", format="%.2f"
         ),
-        "Reason": st.column_config.TextColumn(width="large"),
-        "Why": st.column_config.TextColumn(width="large"),
+        "Neighbourhood": st.column_config.TextColumn(pinned=True),
+        "Reason": st.column_config.TextColumn(width=REASON_WIDTH),
+        "Why": st.column_config.TextColumn(width=REASON_WIDTH),
         "Gap class": st.column_config.TextColumn(width="medium"),
+        "Population": st.column_config.NumberColumn(format="localized"),
+        "Population 65+": st.column_config.NumberColumn(format="localized"),
     }
     for col in frame.columns:
         if col.startswith("Access (per"):
@@ -310,7 +320,7 @@ def _downloads(frame: pd.DataFrame, what: str) -> None:
             geo, metadata=meta | {"geometry": "Simplified LSOA boundaries (EPSG:4326)"}
         )
 
-    d1, d2, _ = st.columns([1, 1, 2])
+    d1, d2, _ = st.columns([1, 1, 1])
     d1.download_button(
         f"Download {what} (CSV)",
         data=safe_csv(frame, header_lines=gv.header_lines(meta)),
@@ -437,6 +447,15 @@ st.caption(
     "Biggest gap first. 'London rank' ranks all London neighbourhoods; the reason gives the "
     "deprivation behind the need and the services within reach."
 )
+top = shown[shown["London rank"].notna()].head(5)
+st.markdown(
+    "**Biggest gaps**\n"
+    + "\n".join(
+        f"{i}. **{row['Neighbourhood']}** ({row['Borough']}), gap {row['Gap']:.2f}: "
+        f"{row['Reason']}."
+        for i, (_, row) in enumerate(top.iterrows(), start=1)
+    )
+)
 st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
 _downloads(shown, "this table")
 
@@ -466,7 +485,8 @@ st.subheader("Gap map")
 st.caption(
     "Colour combines need (rows, from lower to higher) and access (columns): wine red is "
     "higher need with lower access, the biggest gap; blue is well served. Classes are thirds "
-    "of all London neighbourhoods. Pilot candidates are outlined in black dashes."
+    "of all London neighbourhoods. Pilot candidates are outlined in black dashes and numbered "
+    "as in the Pilot finder table. Switch service themes on and off in the layer list."
 )
 m, layer = _base_map()
 within_col = f"within_{sel.theme}" if f"within_{sel.theme}" in table.columns else "within_all"
@@ -498,15 +518,14 @@ maps.add_bivariate(
 if len(pilots):
     web = common.lsoas(sel.vintage, web=True)
     outlines = gpd.GeoDataFrame(
-        {"candidate": pilots.index.to_numpy()},
         geometry=[
             web.loc[codes.split(", ")].geometry.union_all() for codes in pilots["lsoa_codes"]
         ],
         crs=4326,
     )
+    group = folium.FeatureGroup(name="Pilot candidates (numbered as in the table)")
     folium.GeoJson(
-        outlines[["geometry"]],
-        name="Pilot candidates (outlines)",
+        outlines,
         style_function=lambda _f: {
             "color": "#000000",
             "weight": 3,
@@ -514,25 +533,20 @@ if len(pilots):
             "fill": False,
         },
         interactive=False,
-    ).add_to(m)
-    centres = gpd.GeoDataFrame(
-        pilots.drop(columns="geometry").reset_index(),
-        geometry=pilots.geometry.representative_point().to_crs(4326).values,
-        crs=4326,
-    )
-    maps.add_points(
-        m,
-        centres,
-        name="Pilot candidates",
-        tooltip_fields={
-            "candidate": "Pilot candidate",
-            "borough_name": "Borough",
-            "lsoa_names": "Neighbourhoods",
-            "reason": "Why",
-        },
-        colour="#000000",
-        cluster=False,
-    )
+    ).add_to(group)
+    centres = pilots.geometry.representative_point().to_crs(4326)
+    for number, point in zip(pilots.index, centres, strict=True):
+        # the label is the candidate number only (an int), never data text
+        folium.Marker(
+            location=(point.y, point.x),
+            icon=folium.DivIcon(
+                html=f'<div style="{PILOT_LABEL_STYLE}">{int(number)}</div>',
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
 if len(in_theme):
     drawn = in_theme
     if sel.boroughs:
@@ -540,7 +554,10 @@ if len(in_theme):
         pad = params.catchment
         drawn = drawn.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
     if drawn["theme"].value_counts().max() <= 20_000:
-        maps.add_services_by_theme(m, drawn.to_crs(4326))
+        # London-wide, many points hide the gap colours: the layers start switched off
+        maps.add_services_by_theme(
+            m, drawn.to_crs(4326), show=bool(sel.boroughs) or len(drawn) <= SHOW_SERVICES_UP_TO
+        )
     else:
         st.caption("Too many services to draw; pick a borough to see them on the map.")
 _finish_map(m)
@@ -566,6 +583,10 @@ if len(pilots):
         pilot_table,
         width="stretch",
         column_config={
+            "Mean gap": st.column_config.NumberColumn(format="%.2f"),
+            "Highest gap": st.column_config.NumberColumn(format="%.2f"),
+            "Population": st.column_config.NumberColumn(format="localized"),
+            "Your homes": st.column_config.NumberColumn(format="localized"),
             "Reason": st.column_config.TextColumn(width="large"),
             "LSOA names": st.column_config.TextColumn(width="medium"),
         },

@@ -208,9 +208,9 @@ def compute_need(
 
 
 def _fmt_metres(metres: float) -> str:
-    if metres < 1000:
-        return f"{int(round(metres, -1)):d} m"
-    return f"{metres / 1000:.1f} km"
+    """'870 m' below a kilometre (to 10 m), else '1.4 km'."""
+    tens = int(round(metres, -1))
+    return f"{tens:d} m" if tens < 1000 else f"{metres / 1000:.1f} km"
 
 
 def _theme_reasons(
@@ -371,8 +371,11 @@ def display_table(
     out["Borough"] = rows["borough_name"]
     if has_gap:
         out["Gap"] = rows["gap"].round(3)
+        out["Reason"] = rows["reason"]
         out["Gap class"] = rows["class_label"]
     out["Need index"] = rows["need"].round(3)
+    if not has_gap:
+        out["Why"] = rows["reason"]
     out["Need percentile"] = rows["need_pct"].round(3)
     if has_gap:
         out[f"Access (per 1,000 {demand})"] = (rows["access"] * 1000).round(3)
@@ -390,23 +393,22 @@ def display_table(
     if "homes" in rows.columns:
         out["Your homes"] = rows["homes"].round(0).astype("Int64")
     out["Population" if params.demand == "population" else "Population 65+"] = rows["demand"]
-    out["Reason" if has_gap else "Why"] = rows["reason"]
     return out.rename_axis("LSOA code")
 
 
 def pilot_display(pilots: pd.DataFrame, has_stock: bool) -> pd.DataFrame:
     """The pilot candidates as shown (no geometry), index ``Candidate``."""
     out = pd.DataFrame(index=pilots.index.copy())
-    out["Neighbourhoods"] = pilots["n_lsoas"]
     out["Borough"] = pilots["borough_name"]
+    out["Neighbourhoods"] = pilots["n_lsoas"]
     out["Mean gap"] = pd.to_numeric(pilots["gap_mean"]).round(3)
     out["Highest gap"] = pd.to_numeric(pilots["gap_max"]).round(3)
     if has_stock:
         out["Your homes"] = pd.to_numeric(pilots["ha_homes"]).round(0).astype("Int64")
     out["Population"] = pd.to_numeric(pilots["population"]).round(0).astype("Int64")
+    out["Reason"] = pilots["reason"]
     out["LSOA names"] = pilots["lsoa_names"]
     out["LSOA codes"] = pilots["lsoa_codes"]
-    out["Reason"] = pilots["reason"]
     return out.rename_axis("Candidate")
 
 
@@ -442,7 +444,7 @@ def metadata(
         "capacity_used": params.use_capacity,
         "services_loaded": n_services,
         "services_in_theme": n_services_theme,
-        "housing_association_homes_loaded": n_homes,
+        "housing_association_homes_loaded": "none loaded" if n_homes is None else n_homes,
         "ranks": "London-wide (need, access and gap percentiles over all London LSOAs)",
         "gap": "need percentile minus access percentile; +1 = highest need with no access in London",
         "access": "E2SFCA: services per person in reach (x1,000 in the table), straight line x detour as walking distance",

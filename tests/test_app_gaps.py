@@ -8,6 +8,7 @@ CSV downloads are read back by recording what the page hands to Streamlit's medi
 from __future__ import annotations
 
 import io as _io
+import json
 import re
 
 import geopandas as gpd
@@ -43,17 +44,18 @@ def _synthetic_services(lsoas: gpd.GeoDataFrame, n: int = 40, name: str = "Synth
     )
 
 
-def _synthetic_stock(lsoas: gpd.GeoDataFrame, n: int = 30):
-    th = lsoas[lsoas["borough_code"] == TOWER_HAMLETS].sort_index().iloc[-n:]
+def _synthetic_stock(lsoas: gpd.GeoDataFrame, n: int = 30, borough: str = HACKNEY):
+    """``n`` synthetic schemes of 20 homes in the most income-deprived LSOAs of ``borough``."""
+    part = lsoas[lsoas["borough_code"] == borough].sort_values("income_score").iloc[-n:]
     return gpd.GeoDataFrame(
         {
-            "label": [f"Synthetic home {i}" for i in range(len(th))],
-            "lsoa_code": th.index.to_numpy(),
-            "borough_code": TOWER_HAMLETS,
-            "borough_name": "Tower Hamlets",
+            "label": [f"Synthetic home {i}" for i in range(len(part))],
+            "lsoa_code": part.index.to_numpy(),
+            "borough_code": borough,
+            "borough_name": part["borough_name"].to_numpy(),
             "units": 20,
         },
-        geometry=th.geometry.representative_point().to_numpy(),
+        geometry=part.geometry.representative_point().to_numpy(),
         crs=27700,
     )
 
@@ -93,6 +95,12 @@ def media(monkeypatch) -> dict[str, bytes]:
     return files
 
 
+def _map_component(at: AppTest):
+    maps = [c for c in at.get("component_instance") if "folium" in c.proto.component_name]
+    assert len(maps) == 1
+    return maps[0]
+
+
 def _download(at: AppTest, media: dict[str, bytes], key: str) -> bytes:
     button = at.download_button(key=key)
     file_id = re.search(r"/([0-9a-f]+)\.\w+$", button.proto.url).group(1)
@@ -120,6 +128,9 @@ def test_no_services_says_so_and_shows_need(lsoas):
     assert "Gap" not in table.columns  # no access without services: no gap is invented
     assert table["Need index"].is_monotonic_decreasing
     assert table["London rank"].iloc[0] == 1
+    script = json.loads(_map_component(at).proto.json_args)["script"]
+    assert "Need index" in script  # the need choropleth, not a gap map
+    assert "Gap: need x access" not in script
 
 
 def test_no_services_borough_filter(lsoas):
@@ -154,6 +165,8 @@ def test_ranked_table_with_services(lsoas):
     assert table["Gap"].is_monotonic_decreasing
     assert table["London rank"].iloc[0] == 1
     assert table["Reason"].str.len().gt(0).all()
+    script = json.loads(_map_component(at).proto.json_args)["script"]
+    assert "Gap: need x access" in script  # the bivariate legend
     pilots = at.dataframe[1].value  # pilot finder
     assert 1 <= len(pilots) <= 10
     assert pilots["Mean gap"].ge(0.5).all()
@@ -254,18 +267,22 @@ def test_script_in_service_name_does_not_crash(lsoas, media):
     services = _synthetic_services(lsoas, name=SCRIPT)
     at = _app(services=services, boroughs=[TOWER_HAMLETS])
     assert len(_table(at)) > 0
-    # the name never reaches the page unescaped (maps escape it inside the map component)
-    for element in at.get("text") + at.markdown + at.caption:
-        assert SCRIPT not in str(getattr(element, "value", ""))
-    header, _ = _read_csv(_download(at, media, "gaps_csv"))
-    assert header
+    for element in [*at.markdown, *at.caption, *at.warning, *at.info]:
+        assert SCRIPT not in element.value
+    # the map (st_folium) shows the names escaped, never as markup
+    args = json.loads(_map_component(at).proto.json_args)
+    payload = json.dumps(args)
+    assert SCRIPT not in payload
+    assert "lt;script" in payload
+    header, data = _read_csv(_download(at, media, "gaps_csv"))
+    assert header and len(data) == len(_table(at))
 
 
 def test_with_stock_boost_and_pilots(lsoas):
     at = _app(
         services=_synthetic_services(lsoas),
         stock=_synthetic_stock(lsoas),
-        boroughs=[TOWER_HAMLETS],
+        boroughs=[HACKNEY],
     )
     table = _table(at)
     assert "Your homes" in table.columns
@@ -277,9 +294,10 @@ def test_with_stock_boost_and_pilots(lsoas):
     has_homes = table["Your homes"] > 0
     assert (after[has_homes] > before[has_homes]).all()
     assert (after[~has_homes] == before[~has_homes]).all()
-    pilots = at.dataframe[1].value
-    if len(pilots):  # pilots must hold homes when a stock list is loaded
-        assert pilots["Your homes"].ge(1).all()
+    pilots = at.dataframe[1].value  # with a stock list, every candidate holds some homes
+    assert len(pilots) >= 1
+    assert pilots["Your homes"].ge(1).all()
+    assert pilots["Reason"].str.contains("housing association home").all()
 
 
 def test_iod2019_with_services_and_stock(lsoas):
