@@ -116,9 +116,9 @@ def _quantile_class(values: pd.Series, k: int) -> pd.Series:
 
 
 def _fmt_metres(metres: float) -> str:
-    if metres < 1000:
-        return f"{int(round(metres, -1)):d} m"
-    return f"{metres / 1000:.1f} km"
+    """'870 m' below a kilometre (to 10 m), else '1.4 km' (995 m rounds to '1.0 km')."""
+    tens = int(round(metres, -1))
+    return f"{tens:d} m" if tens < 1000 else f"{metres / 1000:.1f} km"
 
 
 def _fmt_catchment(metres: float) -> str:

@@ -207,12 +207,6 @@ def compute_need(
     return gap.need_index(lsoas, params.weights_dict, ha_share=share, ha_boost=params.ha_boost)
 
 
-def _fmt_metres(metres: float) -> str:
-    """'870 m' below a kilometre (to 10 m), else '1.4 km'."""
-    tens = int(round(metres, -1))
-    return f"{tens:d} m" if tens < 1000 else f"{metres / 1000:.1f} km"
-
-
 def _theme_reasons(
     deprivation: pd.Series, within: pd.Series, nearest: pd.Series, theme: str, catchment: float
 ) -> list[str]:
@@ -224,7 +218,7 @@ def _theme_reasons(
         near = (
             f"no {theme} services loaded"
             if pd.isna(dist)
-            else f"nearest {theme} service {_fmt_metres(float(dist))}"
+            else f"nearest {theme} service {gap._fmt_metres(float(dist))}"
         )
         count = (
             f"no {theme} services {where}"

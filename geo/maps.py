@@ -94,7 +94,8 @@ NO_DATA_COLOUR = "#bdbdbd"
 NO_DATA_LABEL = "No data"
 
 #: Okabe-Ito categorical palette (colour-blind safe), in the order themes receive colours;
-#: yellow comes last because it is hard to see on the light basemap.
+#: yellow comes last because it is hard to see on the light basemap. Okabe-Ito's black is
+#: replaced by brown, because black marks the user's own homes.
 THEME_COLOURS: tuple[str, ...] = (
     "#0072B2",
     "#D55E00",
@@ -102,7 +103,7 @@ THEME_COLOURS: tuple[str, ...] = (
     "#CC79A7",
     "#E69F00",
     "#56B4E9",
-    "#000000",
+    "#8C510A",
     "#F0E442",
 )
 
@@ -1182,8 +1183,16 @@ def add_bivariate(
     return layer
 
 
+#: With more overlay layers than this, the layer control starts collapsed (it would hide the map).
+MAX_EXPANDED_LAYERS = 4
+
+
 def finish(m: folium.Map) -> folium.Map:
-    """Add an expanded layer control (once) and return the map."""
+    """Add a layer control (once; expanded unless there are many layers) and return the map."""
     if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
-        folium.LayerControl(collapsed=False).add_to(m)
+        overlays = sum(
+            isinstance(c, folium.map.Layer) and c.control and c.overlay
+            for c in m._children.values()
+        )
+        folium.LayerControl(collapsed=overlays > MAX_EXPANDED_LAYERS).add_to(m)
     return m

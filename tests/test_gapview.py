@@ -268,4 +268,4 @@ def test_script_names_are_data_not_markup(lsoas):
     [(0.0, "0 m"), (874.0, "870 m"), (996.0, "1.0 km"), (1449.0, "1.4 km"), (12_345.0, "12.3 km")],
 )
 def test_fmt_metres(metres, text):
-    assert gapview._fmt_metres(metres) == text
+    assert gap._fmt_metres(metres) == text  # distances in reasons, shared by geo.gapview

@@ -222,12 +222,23 @@ def test_all_layers_and_layer_control(lsoas, boroughs, points):
     children = m.to_dict()["children"]
     assert [c["name"] for c in children.values()].count("LayerControl") == 1
     (control,) = _of_type(m, folium.LayerControl)
-    assert control.options["collapsed"] is False
+    assert len(names) > maps.MAX_EXPANDED_LAYERS
+    assert control.options["collapsed"] is True  # so many layers would cover the map
     maps.finish(m)  # idempotent
     assert len(_of_type(m, folium.LayerControl)) == 1
     page = _render(m)
     assert "L.control.layers" in page
-    assert '"collapsed": false' in page
+    assert '"collapsed": true' in page
+
+
+def test_layer_control_expanded_with_few_layers(lsoas, boroughs):
+    m = maps.base_map(lsoas.total_bounds)
+    maps.add_boroughs(m, boroughs)
+    maps.add_choropleth(m, lsoas, "imd_decile", label="IMD decile")
+    maps.finish(m)
+    (control,) = _of_type(m, folium.LayerControl)
+    assert control.options["collapsed"] is False
+    assert '"collapsed": false' in _render(m)
 
 
 # --------------------------------------------------------------------------------------------
