@@ -110,6 +110,7 @@ with right:
         ),
         file_name=f"{row['borough_name'].replace(' ', '_')}_{d}_{sel.vintage}.csv",
         mime="text/csv",
+        on_click="ignore",  # a download needs no rerun
     )
 st.download_button(
     "Download a report of this borough (HTML, printable)",
@@ -123,6 +124,7 @@ st.download_button(
     ).encode("utf-8"),
     file_name=f"{row['borough_name'].replace(' ', '_')}_report.html",
     mime="text/html",
+    on_click="ignore",  # a download needs no rerun
 )
 st.page_link(
     "app_pages/gaps.py", label="Find gaps in services for this borough →", icon=":material/search:"

@@ -356,7 +356,11 @@ def _base_map() -> tuple[folium.Map, gpd.GeoDataFrame]:
 
 
 def _finish_map(m: folium.Map) -> None:
-    maps.add_boroughs(m, common.boroughs(sel.vintage, web=True), highlight=list(sel.boroughs))
+    maps.add_boroughs(
+        m,
+        mapping.nearby_boroughs(common.boroughs(sel.vintage, web=True), sel.boroughs),
+        highlight=list(sel.boroughs),
+    )
     mapping.show_map(maps.finish(m), key="gap_map")
     common.sources_caption()
 

@@ -152,6 +152,7 @@ st.download_button(
     ),
     file_name="homes_coverage.csv",
     mime="text/csv",
+    on_click="ignore",  # a download needs no rerun
 )
 
 st.header("Map")

@@ -62,7 +62,7 @@ def build_map(
         )
     else:
         extra(m)
-    maps.add_boroughs(m, boroughs, highlight=list(sel.boroughs))
+    maps.add_boroughs(m, nearby_boroughs(boroughs, sel.boroughs), highlight=list(sel.boroughs))
     if services is not None and len(services):
         svc = (
             services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
@@ -78,6 +78,26 @@ def build_map(
     return maps.finish(m)
 
 
+def nearby_boroughs(
+    boroughs: gpd.GeoDataFrame, codes: tuple[str, ...] | list[str]
+) -> gpd.GeoDataFrame:
+    """The selected boroughs and their neighbours (all 33 when none is selected).
+
+    Drawing only what is near the view keeps a one-borough map small (each borough outline and
+    label costs payload and render time).
+    """
+    if not codes:
+        return boroughs
+    selected = boroughs.loc[list(codes)]
+    near = boroughs.intersects(selected.union_all().buffer(0.02))  # about 1.5-2 km in degrees
+    return boroughs[near]
+
+
 def show_map(m: folium.Map, key: str) -> None:
-    """Render a map; only the zoom is returned so panning does not rerun the script."""
+    """Render a map with streamlit-folium, returning nothing so panning never reruns the script."""
+    fit = next((c for c in m._children.values() if isinstance(c, folium.map.FitBounds)), None)
+    if fit is not None:
+        # st_folium computes get_bounds() over every coordinate only to fill a return value that
+        # returned_objects=[] discards; the fitted view's bounds serve the same purpose.
+        m.get_bounds = lambda: fit.bounds
     st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)

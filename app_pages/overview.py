@@ -97,4 +97,5 @@ st.download_button(
     ),
     file_name=f"boroughs_{sel.domain}_{sel.vintage}.csv",
     mime="text/csv",
+    on_click="ignore",  # a download needs no rerun
 )

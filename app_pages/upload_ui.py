@@ -103,6 +103,7 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
             data=safe_csv(TEMPLATES[kind]),
             file_name=f"{kind}_template.csv",
             mime="text/csv",
+            on_click="ignore",  # a download needs no rerun
             help="Column headings the app recognises. Any similar names work too.",
             key=f"{key}_template",
         )
@@ -199,6 +200,7 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
                 data=safe_csv(rejected.reset_index(drop=True)),
                 file_name=f"rejected_{file.name.rsplit('.', 1)[0]}.csv",
                 mime="text/csv",
+                on_click="ignore",  # a download needs no rerun
                 key=f"{key}_rejected",
             )
     return standardise(accepted, mapping, kind), rejected, digest
