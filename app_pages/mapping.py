@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from app_pages import common
 from geo import maps
-from geo.indicators import DOMAIN_LABELS
+from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
 
 MAP_HEIGHT = 620
@@ -32,9 +32,8 @@ def tooltip_fields(sel: Selection) -> dict[str, str]:
 
 
 def _legend_title(sel: Selection) -> str:
-    if sel.measure == "decile":
-        return f"{DOMAIN_LABELS[sel.domain]} decile, {sel.vintage.upper()[:3]} {sel.vintage[3:]}"
-    return f"{DOMAIN_LABELS[sel.domain]} score, {sel.vintage.upper()[:3]} {sel.vintage[3:]}"
+    release = VINTAGES[sel.vintage]["label"].split(" (")[0]  # e.g. "IoD 2025"
+    return f"{DOMAIN_LABELS[sel.domain]} {sel.measure}, {release}"
 
 
 def build_map(

@@ -33,16 +33,15 @@ c3.metric(
     f"({VINTAGES[sel.vintage]['release']})",
 )
 
-left, right = st.columns([3, 2], gap="medium")
-with left:
-    m = mapping.build_map(
-        sel, stock=st.session_state.get("stock"), services=st.session_state.get("services")
-    )
-    mapping.show_map(m, key="overview_map")
-    common.sources_caption()
+m = mapping.build_map(
+    sel, stock=st.session_state.get("stock"), services=st.session_state.get("services")
+)
+mapping.show_map(m, key="overview_map")
+common.sources_caption()
 
-with right:
-    table = borough_comparison(common.boroughs(sel.vintage), sel.domain)
+table = borough_comparison(common.boroughs(sel.vintage), sel.domain)
+left, right = st.columns([2, 3], gap="medium")
+with left:
     st.subheader("Boroughs compared")
     st.caption(
         f"Share of each borough's neighbourhoods in England's most deprived 10% "
@@ -75,27 +74,33 @@ with right:
     )
     st.altair_chart(chart, width="stretch")
 
-st.subheader("Borough table")
-st.dataframe(
-    table.rename(
-        columns={
-            "borough_name": "Borough",
-            "inner_outer": "Inner/Outer",
-            "share_10": "% LSOAs most deprived 10%",
-            "share_20": "% LSOAs most deprived 20%",
-            "avg_score": "Average score (population-weighted)",
-            "avg_score_rank": "Rank of average score in London",
-        }
-    ),
-    width="stretch",
-)
-st.download_button(
-    "Download borough table (CSV)",
-    data=safe_csv(
-        table.reset_index(),
-        header_lines=[f"indicator={sel.domain}", f"vintage={sel.vintage}", common.SOURCES_SHORT],
-    ),
-    file_name=f"boroughs_{sel.domain}_{sel.vintage}.csv",
-    mime="text/csv",
-    on_click="ignore",  # a download needs no rerun
-)
+with right:
+    st.subheader("Borough table")
+    st.dataframe(
+        table.rename(
+            columns={
+                "borough_name": "Borough",
+                "inner_outer": "Inner/Outer",
+                "share_10": "% LSOAs most deprived 10%",
+                "share_20": "% LSOAs most deprived 20%",
+                "avg_score": "Average score (population-weighted)",
+                "avg_score_rank": "Rank of average score in London",
+            }
+        ),
+        width="stretch",
+        height=33 * 19,
+    )
+    st.download_button(
+        "Download borough table (CSV)",
+        data=safe_csv(
+            table.reset_index(),
+            header_lines=[
+                f"indicator={sel.domain}",
+                f"vintage={sel.vintage}",
+                common.SOURCES_SHORT,
+            ],
+        ),
+        file_name=f"boroughs_{sel.domain}_{sel.vintage}.csv",
+        mime="text/csv",
+        on_click="ignore",  # a download needs no rerun
+    )
