@@ -12,6 +12,32 @@ from geo.export import safe_csv
 from geo.selection import Selection
 from geo.themes import THEMES
 
+LABELS = {
+    "row": "Row in your file",
+    "label": "Home / scheme",
+    "borough_code": "Borough code",
+    "borough_name": "Borough",
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "Neighbourhood (LSOA)",
+    "locations": "Locations",
+    "homes": "Homes",
+    "units": "Homes",
+    "homes_most_deprived_20": "Homes in most deprived 20% (IMD)",
+    "imd_decile": "IMD decile",
+    "health_decile": "Health decile",
+    "income_decile": "Income decile",
+    "employment_decile": "Employment decile",
+    "population": "Population",
+    "services_within_all": "Services nearby (all themes)",
+    "nearest_m_all": "Nearest service (m)",
+}
+
+
+def _show(frame: pd.DataFrame, **kwargs) -> None:
+    """A table with readable headings."""
+    st.dataframe(frame.rename(columns=LABELS), width="stretch", **kwargs)
+
+
 sel: Selection = st.session_state["selection"]
 st.title("Housing associations: your homes, services and deprivation")
 st.markdown(
@@ -76,8 +102,10 @@ per_lsoa = (
     .sort_values("homes", ascending=False)
 )
 t1, t2 = st.tabs(["By borough", "By neighbourhood (LSOA)"])
-t1.dataframe(per_borough, hide_index=True, width="stretch")
-t2.dataframe(per_lsoa, width="stretch")
+with t1:
+    _show(per_borough, hide_index=True)
+with t2:
+    _show(per_lsoa.rename_axis("LSOA code"))
 
 st.header("Services near your homes")
 coverage = stock.drop(columns="geometry").copy()
@@ -130,14 +158,22 @@ else:
             width="stretch",
         )
     st.subheader(f"Homes with no service within {catchment} m")
-    st.dataframe(
+    st.caption("Most deprived places first, then the farthest from any service.")
+    _show(
         coverage.loc[
             none_near,
             ["row", "label", "borough_name", "lsoa_name", "imd_decile", "units", "nearest_m_all"],
         ].sort_values(["imd_decile", "nearest_m_all"], ascending=[True, False]),
         hide_index=True,
-        width="stretch",
     )
+    st.subheader("All your homes: services nearby and nearest, by theme")
+    st.caption(
+        "'Services within' counts services within the walking distance above; 'nearest m' is "
+        "the walking-distance proxy to the nearest service of that theme (blank: none loaded)."
+    )
+    _show(coverage.head(5000), hide_index=True)
+    if len(coverage) > 5000:
+        st.caption(f"First 5,000 of {len(coverage):,} locations shown; the download has all.")
 
 st.download_button(
     "Download the coverage table of your homes (CSV)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -140,3 +141,52 @@ def test_method_page_lists_every_processed_file_and_licence():
     assert "Contains Ordnance Survey data" in text
     files = at.dataframe[-1].value["File"].tolist()
     assert {f["path"] for f in io.load_manifest()["files"]} == set(files)
+
+
+def _synthetic_stock() -> gpd.GeoDataFrame:
+    """Clearly synthetic homes: 30 locations at real LSOA points in Tower Hamlets and Barnet."""
+    lsoas = io.load_lsoas("iod2025")
+    part = pd.concat(
+        [
+            lsoas[lsoas.borough_code == "E09000030"].iloc[:15],
+            lsoas[lsoas.borough_code == "E09000003"].iloc[:15],
+        ]
+    )
+    return gpd.GeoDataFrame(
+        {
+            "row": range(2, 32),
+            "location_source": "latitude/longitude",
+            "borough_code": part["borough_code"].to_numpy(),
+            "borough_name": part["borough_name"].to_numpy(),
+            "lsoa_code": part.index.to_numpy(),
+            "label": [f"Synthetic scheme {i}" for i in range(30)],
+            "units": 3,
+            "tenure": pd.NA,
+            "provider": pd.NA,
+            "uprn": pd.NA,
+        },
+        geometry=part.representative_point().to_numpy(),
+        crs=27700,
+    )
+
+
+def test_housing_page_counts_homes_without_services_nearby():
+    from geo import access
+
+    stock, services = _synthetic_stock(), _synthetic_services()
+    at = _app()
+    at.session_state["stock"] = stock
+    at.session_state["services"] = services
+    at.switch_page("app_pages/housing.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "Homes placed") == "90"
+    assert _metric(at, "Boroughs") == "2"
+    within = access.services_within(stock, services, catchment=800)["all"]
+    lonely = int(stock["units"][within.eq(0)].sum())
+    # the services are all in Tower Hamlets, so Barnet's 45 homes have none nearby
+    assert lonely >= 45
+    assert _metric(at, "Homes with no service within 800 m") == f"{lonely:,}"
+    lsoas = io.load_lsoas("iod2025")
+    in20 = lsoas.loc[stock["lsoa_code"], "imd_decile"].le(2).to_numpy()
+    share = stock["units"][in20].sum() / stock["units"].sum() * 100
+    assert _metric(at, "Homes in the most deprived 20%") == f"{share:.1f}%"
