@@ -84,24 +84,20 @@ def from_query(
     """
     warnings: list[str] = []
     sel = Selection()
-    vintage = _first(params.get("vintage"))
-    if vintage:
-        if vintage in VINTAGES:
-            sel = replace(sel, vintage=vintage)
+    # URL key -> (Selection field, allowed values, what is shown instead)
+    choices = {
+        "vintage": ("vintage", VINTAGES, sel.vintage),
+        "indicator": ("domain", DOMAINS, "IMD"),
+        "measure": ("measure", MEASURE_LABELS, "deciles"),
+    }
+    for key, (attr, allowed, fallback) in choices.items():
+        value = _first(params.get(key))
+        if not value:
+            continue
+        if value in allowed:
+            sel = replace(sel, **{attr: value})
         else:
-            warnings.append(f"Unknown vintage '{vintage}' in the link; showing {sel.vintage}.")
-    domain = _first(params.get("indicator"))
-    if domain:
-        if domain in DOMAINS:
-            sel = replace(sel, domain=domain)
-        else:
-            warnings.append(f"Unknown indicator '{domain}' in the link; showing IMD.")
-    measure = _first(params.get("measure"))
-    if measure:
-        if measure in MEASURE_LABELS:
-            sel = replace(sel, measure=measure)
-        else:
-            warnings.append(f"Unknown measure '{measure}' in the link; showing deciles.")
+            warnings.append(f"Unknown {key} '{value}' in the link; showing {fallback}.")
     raw_b = params.get("borough")
     if raw_b:
         items = raw_b if isinstance(raw_b, list) else [raw_b]
