@@ -162,4 +162,15 @@ def uploads_status() -> None:
 
 
 def sources_caption() -> None:
-    st.caption(SOURCES_SHORT + " Details: Data and method page.")
+    """Source, vintage and licence of every layer on the map, under it."""
+    uploaded = [
+        name
+        for key, name in (("stock", "homes"), ("services", "services"))
+        if st.session_state.get(key) is not None
+    ]
+    mine = (
+        f" {' and '.join(uploaded).capitalize()}: your upload, kept only in this session."
+        if uploaded
+        else ""
+    )
+    st.caption(SOURCES_SHORT + mine + " Details: Data and method page.")
