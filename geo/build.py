@@ -194,6 +194,11 @@ def verify_raw(raw: Path, expected: dict[str, str] | None = None) -> dict[str, s
     return seen
 
 
+def _shapefile_parts(stem: str) -> list[str]:
+    """The pinned raw files of one shapefile (.shp, .shx, .dbf, .prj and .cpg where present)."""
+    return [rel for rel in RAW_INPUTS if rel.rsplit(".", 1)[0] == stem]
+
+
 def _shapefile(raw: Path, stem: str) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(raw / f"{stem}.shp", engine="pyogrio")
     # The London Datastore .prj files are ESRI-style; the data is British National Grid.
@@ -511,9 +516,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         (
             "boundaries/lsoa_2021.parquet",
             lsoa21,
-            [f"{_LSOA21}.{e}" for e in ("shp", "shx", "dbf", "prj", "cpg")]
-            + [_IOD25, _POP20]
-            + [f"{_LSOA11}.{e}" for e in ("shp", "shx", "dbf", "prj")],
+            _shapefile_parts(_LSOA21) + [_IOD25, _POP20] + _shapefile_parts(_LSOA11),
             "London LSOAs 2021 (4,994) with IoD2025 scores, ranks and deciles for IMD and its "
             "seven domains, and mid-2020 population (same LSOA, or area-weighted from LSOAs "
             "2011 where boundaries changed; see population_basis). EPSG:27700, made valid.",
@@ -522,7 +525,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         (
             "boundaries/lsoa_2011.parquet",
             lsoa11,
-            [f"{_LSOA11}.{e}" for e in ("shp", "shx", "dbf", "prj")] + [_IOD19, _POP20],
+            _shapefile_parts(_LSOA11) + [_IOD19, _POP20],
             "London LSOAs 2011 (4,835) with IoD2019 scores, ranks and deciles for IMD and its "
             "seven domains, mid-2015 IoD denominators and mid-2020 population. EPSG:27700, "
             "made valid.",
@@ -531,9 +534,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         (
             "boundaries/boroughs_2021.parquet",
             bor21,
-            [f"{_LAD22}.{e}" for e in ("shp", "shx", "dbf", "prj", "cpg")]
-            + [f"{_BOR11}.{e}" for e in ("shp", "shx", "dbf", "prj")]
-            + [_IOD25, _POP20],
+            _shapefile_parts(_LAD22) + _shapefile_parts(_BOR11) + [_IOD25, _POP20],
             "London's 33 boroughs (LAD 2022, dissolved from LSOAs 2021) with IoD2025 borough "
             "summaries (population-weighted average scores and their London rank, shares of "
             "LSOAs in England's most deprived 10% and 20%); inner/outer from ONS_INNER.",
@@ -542,7 +543,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         (
             "boundaries/boroughs_2011.parquet",
             bor11,
-            [f"{_BOR11}.{e}" for e in ("shp", "shx", "dbf", "prj")] + [_IOD19, _POP20],
+            _shapefile_parts(_BOR11) + [_IOD19, _POP20],
             "London's 33 boroughs (London Datastore, excluding Thames) with IoD2019 borough "
             "summaries weighted by the indices' mid-2015 denominators.",
             [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD],
