@@ -41,7 +41,6 @@ def build_map(
     *,
     stock: gpd.GeoDataFrame | None = None,
     services: gpd.GeoDataFrame | None = None,
-    extra=None,
 ) -> folium.Map:
     """The deprivation map for a selection, with the user's homes and services when loaded."""
     lsoas = common.lsoas(sel.vintage, web=True)
@@ -49,18 +48,15 @@ def build_map(
     shown = filter_lsoas(lsoas, sel)
     bounds = bounds_of(boroughs, sel.boroughs)
     m = maps.base_map(bounds)
-    if extra is None:
-        maps.add_choropleth(
-            m,
-            shown,
-            sel.column,
-            kind=sel.measure,
-            label=_legend_title(sel),
-            tooltip_fields=tooltip_fields(sel),
-            name=f"Deprivation: {DOMAIN_LABELS[sel.domain]}",
-        )
-    else:
-        extra(m)
+    maps.add_choropleth(
+        m,
+        shown,
+        sel.column,
+        kind=sel.measure,
+        label=_legend_title(sel),
+        tooltip_fields=tooltip_fields(sel),
+        name=f"Deprivation: {DOMAIN_LABELS[sel.domain]}",
+    )
     maps.add_boroughs(m, nearby_boroughs(boroughs, sel.boroughs), highlight=list(sel.boroughs))
     if services is not None and len(services):
         svc = (
