@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import folium
 import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import common
-from geo import maps
+from geo import maps, webgeom
 from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
 
@@ -36,13 +41,38 @@ def _legend_title(sel: Selection) -> str:
     return f"{DOMAIN_LABELS[sel.domain]} {sel.measure}, {release}"
 
 
+def _frame_digest(gdf: gpd.GeoDataFrame) -> str:
+    """Content hash of a (Geo)DataFrame for the map cache: index, columns, values, geometry
+    (as WKB) and CRS. Equal content gives the same key in any session, nothing else does."""
+    h = hashlib.sha256()
+    attrs = pd.DataFrame(gdf).drop(columns=[gdf.geometry.name], errors="ignore")
+    h.update(repr((list(attrs.columns), list(map(str, attrs.dtypes)))).encode())
+    h.update(pd.util.hash_pandas_object(attrs, index=True).to_numpy().tobytes())
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf:
+        h.update(str(gdf.crs).encode())
+        for wkb in shapely.to_wkb(gdf.geometry.values, hex=False):
+            h.update(wkb or b"-")
+    return h.hexdigest()
+
+
+# One map per selection and uploaded content, shared by all sessions (the key is the content,
+# so a session only ever gets a map of exactly its own data); each call returns a fresh copy.
+@st.cache_data(
+    max_entries=64,
+    show_spinner=False,
+    hash_funcs={gpd.GeoDataFrame: _frame_digest, pd.DataFrame: _frame_digest},
+)
 def build_map(
     sel: Selection,
     *,
     stock: gpd.GeoDataFrame | None = None,
     services: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
-    """The deprivation map for a selection, with the user's homes and services when loaded."""
+    """The deprivation map for a selection, with the user's homes and services when loaded.
+
+    Cached per selection and upload content (``st.cache_data``): a rerun that does not change
+    them costs a copy of the cached map, not a rebuild.
+    """
     lsoas = common.lsoas(sel.vintage, web=True)
     boroughs = common.boroughs(sel.vintage, web=True)
     shown = filter_lsoas(lsoas, sel)
@@ -56,8 +86,14 @@ def build_map(
         label=_legend_title(sel),
         tooltip_fields=tooltip_fields(sel),
         name=f"Deprivation: {DOMAIN_LABELS[sel.domain]}",
+        geometry=webgeom.web_layer("lsoa", sel.vintage),
     )
-    maps.add_boroughs(m, nearby_boroughs(boroughs, sel.boroughs), highlight=list(sel.boroughs))
+    maps.add_boroughs(
+        m,
+        nearby_boroughs(boroughs, sel.boroughs),
+        highlight=list(sel.boroughs),
+        geometry=webgeom.web_layer("boroughs", sel.vintage),
+    )
     if services is not None and len(services):
         svc = (
             services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
@@ -89,10 +125,24 @@ def nearby_boroughs(
 
 
 def show_map(m: folium.Map, key: str) -> None:
-    """Render a map with streamlit-folium, returning nothing so panning never reruns the script."""
-    fit = next((c for c in m._children.values() if isinstance(c, folium.map.FitBounds)), None)
-    if fit is not None:
-        # st_folium computes get_bounds() over every coordinate only to fill a return value that
-        # returned_objects=[] discards; the fitted view's bounds serve the same purpose.
-        m.get_bounds = lambda: fit.bounds
-    st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+    """Render a map with streamlit-folium, returning nothing so panning never reruns the script.
+
+    The map is split (:func:`geo.maps.split_for_update`) into a base script that does not
+    depend on the selection and the overlay layers, passed as ``feature_group_to_add``: while
+    the base stays the same, streamlit-folium keeps the map frame and swaps only the layers,
+    so a new selection restyles geometry the browser already has instead of reloading the map.
+    """
+    base, groups, control, bounds = maps.split_for_update(m)
+    bounds = bounds or [[None, None], [None, None]]
+    # st_folium computes get_bounds() only to fill a return value that returned_objects=[]
+    # discards; the fitted view's bounds serve the same purpose.
+    base.get_bounds = lambda: bounds
+    st_folium(
+        base,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=[],
+        key=key,
+        feature_group_to_add=groups,
+        layer_control=control,
+    )

@@ -33,7 +33,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import branca.utilities
 import folium
@@ -45,18 +45,23 @@ import pandas as pd
 import shapely
 import xyzservices.providers
 from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 from shapely.ops import polylabel
+
+from geo.webgeom import WebLayer
 
 __all__ = [
     "CLUSTER_THRESHOLD",
     "DECILE_COLOURS",
     "FALLBACK_TILES",
     "LONDON_BOUNDS",
+    "MapUpdate",
     "NO_DATA_COLOUR",
     "NO_DATA_LABEL",
+    "SPM_JS",
     "THEME_COLOURS",
     "add_bivariate",
     "add_boroughs",
@@ -66,6 +71,7 @@ __all__ = [
     "base_map",
     "finish",
     "legend_html",
+    "split_for_update",
 ]
 
 #: Greater London (minx, miny, maxx, maxy) in lon/lat, a little padded.
@@ -107,8 +113,13 @@ THEME_COLOURS: tuple[str, ...] = (
     "#F0E442",
 )
 
-#: Above this many points :func:`add_points` clusters by default.
+#: Kept for compatibility: points are no longer clustered by default (canvas markers scale to
+#: tens of thousands); ``cluster=True`` still clusters.
 CLUSTER_THRESHOLD = 500
+
+#: The browser code of the static-geometry layers (``static/spm/spm_map.js``, served by
+#: Streamlit at ``/app/static``).
+SPM_JS = "/app/static/spm/spm_map.js"
 
 _DEFAULT_POINT_COLOUR = "#0072B2"
 _SCHEMES = {
@@ -354,14 +365,99 @@ def _tooltip_keys(fields: Mapping[str, str]) -> list[str]:
     return [f"t{i}" for i in range(len(fields))]
 
 
+_MAX_DICT_VALUES = 256  # dictionary-encode a tooltip column with at most this many values
+
+
+def _encode_field(alias: str, values: list[str]) -> dict[str, Any]:
+    """A tooltip column for the browser: plain values, or a dictionary and indices when few
+    distinct values repeat (deciles, borough names)."""
+    uniques = list(dict.fromkeys(values))
+    if len(uniques) <= _MAX_DICT_VALUES and len(uniques) * 2 < len(values):
+        lookup = {v: i for i, v in enumerate(uniques)}
+        return {"a": alias, "d": uniques, "i": [lookup[v] for v in values]}
+    return {"a": alias, "v": values}
+
+
+def _class_table(classes: Sequence[int], total: int, positions: np.ndarray) -> str | list[int]:
+    """Per feature of a static file (``total`` of them): its class, ``-1`` where not shown.
+
+    A string of characters ``chr(48 + class)`` (``-`` = not shown) while the classes fit
+    below the backslash, else a list of integers.
+    """
+    table = np.full(total, -1, dtype=np.int64)
+    table[positions] = np.asarray(classes, dtype=np.int64)
+    if table.max(initial=-1) < 44:  # chr(48 + 43) == "[", the last before "\\"
+        return "".join("-" if c < 0 else chr(48 + int(c)) for c in table)
+    return table.tolist()
+
+
+def _static_positions(gdf: pd.DataFrame, geometry: WebLayer) -> np.ndarray:
+    """Positions of ``gdf``'s index in the static file; ValueError naming unknown codes."""
+    positions = pd.Index(geometry.codes).get_indexer(gdf.index.astype(str))
+    if (positions < 0).any():
+        unknown = gdf.index[positions < 0][:5].tolist()
+        raise ValueError(
+            f"Areas not in the static geometry file {geometry.url}: {unknown}. "
+            "Regenerate it with `python -m geo.webgeom`."
+        )
+    if len(np.unique(positions)) != len(positions):
+        raise ValueError("Duplicate area codes in the layer")
+    return positions
+
+
+def _static_fields(
+    gdf: pd.DataFrame, fields: Mapping[str, str], geometry: WebLayer, order: np.ndarray
+) -> list[dict[str, Any]]:
+    """Tooltip columns in file order; columns the static file carries are taken from it."""
+    values = _field_values(gdf, {f: a for f, a in fields.items() if f not in geometry.columns})
+    out = []
+    for field, alias in fields.items():
+        if field in geometry.columns:
+            out.append({"a": _fmt(alias), "s": field})
+        else:
+            column = values[field]
+            out.append(_encode_field(_fmt(alias), [column[i] for i in order]))
+    return out
+
+
+def _static_polygon_layer(
+    gdf: gpd.GeoDataFrame,
+    colours: Sequence[str],
+    tooltip_fields: Mapping[str, str],
+    name: str,
+    show: bool,
+    geometry: WebLayer,
+) -> _StaticPolygons:
+    """The static-geometry version of :func:`_polygon_layer`: a class per feature, a palette
+    and the tooltip columns; the shapes come from ``geometry.url`` in the browser."""
+    positions = _static_positions(gdf, geometry)
+    palette = list(dict.fromkeys(_check_colour(c) for c in colours))
+    lookup = {c: i for i, c in enumerate(palette)}
+    classes = [lookup[c.lower()] for c in colours]
+    order = np.argsort(positions, kind="stable")  # rows in file order
+    spec = {
+        "url": geometry.url,
+        "cls": _class_table(classes, len(geometry.codes), positions),
+        "palette": palette,
+        "fill_opacity": _FILL_OPACITY,
+        "line": dict(_POLYGON_LINE),
+        "fields": _static_fields(gdf, tooltip_fields, geometry, order),
+    }
+    return _StaticPolygons(spec, name=_fmt(name), show=show)
+
+
 def _polygon_layer(
     gdf: gpd.GeoDataFrame,
     colours: Sequence[str],
     tooltip_fields: Mapping[str, str],
     name: str,
     show: bool,
-) -> folium.GeoJson:
-    """One GeoJson layer filled with ``colours`` (one per row) and an escaped tooltip."""
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer:
+    """One layer filled with ``colours`` (one per row) and an escaped tooltip: GeoJson with
+    the features embedded, or (``geometry`` given) shapes from a static file."""
+    if geometry is not None:
+        return _static_polygon_layer(gdf, colours, tooltip_fields, name, show, geometry)
     values = _field_values(gdf, tooltip_fields)
     keys = _tooltip_keys(tooltip_fields)
     props: dict[str, Sequence[Any]] = {"c": list(colours)}
@@ -500,18 +596,17 @@ class _Legend(MacroElement):
             L.DomEvent.disableScrollPropagation(div);
             return div;
         };
-        (function (map, legend, layer) {
-            if (layer === null || map.hasLayer(layer)) { legend.addTo(map); }
-            if (layer !== null) {
-                map.on("overlayadd", function (e) {
-                    if (e.layer === layer) { legend.addTo(map); }
-                });
-                map.on("overlayremove", function (e) {
-                    if (e.layer === layer) { legend.remove(); }
-                });
-            }
-        })({{ this._parent.get_name() }}, {{ this.get_name() }},
-           {% if this.layer is not none %}{{ this.layer.get_name() }}{% else %}null{% endif %});
+        {% if this.layer is none %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% else %}
+        (function (legend, layer) {
+            // Shown while its layer is on the map (layer control, or a map update that
+            // replaces the layer): the legend follows the layer's add and remove events.
+            if (layer._map) { legend.addTo(layer._map); }
+            layer.on("add", function () { legend.addTo(layer._map); });
+            layer.on("remove", function () { legend.remove(); });
+        })({{ this.get_name() }}, {{ this.layer.get_name() }});
+        {% endif %}
         {% endmacro %}
         """
     )
@@ -522,6 +617,81 @@ class _Legend(MacroElement):
         self.html = legend
         self.layer = layer
         self.position = position
+
+
+class _SpmLayer(JSCSSMixin, folium.map.Layer):
+    """A layer drawn in the browser by ``static/spm/spm_map.js`` from a compact ``spec``.
+
+    The layer is a ``L.featureGroup`` that the JavaScript function ``this._js`` fills (after
+    fetching the static geometry file, for polygons). ``spec`` reaches the page only as
+    JSON; every text in it was escaped with :func:`_fmt` (or by :mod:`geo.webgeom`).
+    """
+
+    default_js = [("spm_map", SPM_JS)]
+    _js = ""
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        spm.{{ this._js }}({{ this.get_name() }}, {{ this.spec|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, spec: dict, name: str, *, show: bool = True, control: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self.spec = spec
+
+
+class _StaticPolygons(_SpmLayer):
+    """Polygons of a :mod:`geo.webgeom` file, filled by a class per feature."""
+
+    _js = "polygons"
+
+    def __init__(self, spec: dict, name: str, *, show: bool = True) -> None:
+        super().__init__(spec, name, show=show)
+        self._name = "StaticPolygons"
+
+
+class _StaticOutlines(_SpmLayer):
+    """Borough outlines and labels from a :mod:`geo.webgeom` file (SVG, borough pane)."""
+
+    _js = "outlines"
+
+    def __init__(self, spec: dict, name: str) -> None:
+        super().__init__(spec, name, control=False)
+        self._name = "StaticOutlines"
+
+
+class _CanvasPoints(_SpmLayer):
+    """Circle markers on the map's canvas: no DOM element per point."""
+
+    _js = "points"
+
+    def __init__(self, spec: dict, name: str, *, show: bool = True) -> None:
+        super().__init__(spec, name, show=show)
+        self._name = "CanvasPoints"
+
+
+class _FitOnce(JSCSSMixin, MacroElement):
+    """Fit the map to ``bounds`` when it is shown, but not again for the same bounds (so a
+    restyle keeps the user's pan and zoom). Child of a layer (the map update's group)."""
+
+    default_js = [("spm_map", SPM_JS)]
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        spm.fit({{ this._parent.get_name() }}, {{ this.bounds|tojson }},
+                {{ this.options|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: Sequence[Sequence[float]], options: dict | None = None) -> None:
+        super().__init__()
+        self._name = "FitOnce"
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+        self.options = dict(options or {})
 
 
 def _ensure_css(m: folium.Map) -> None:
@@ -655,6 +825,7 @@ def add_boroughs(
     *,
     labels: bool = True,
     highlight: list[str] | None = None,
+    geometry: WebLayer | None = None,
 ) -> folium.FeatureGroup:
     """Borough outlines and names, always drawn above the choropleths.
 
@@ -668,6 +839,10 @@ def add_boroughs(
         Write each borough's name at a point well inside it (hidden below zoom 10).
     highlight
         Borough codes or names to draw with a thicker outline (unknown ones raise ValueError).
+    geometry
+        A static borough geometry file (:func:`geo.webgeom.web_layer` ``"boroughs"``) holding
+        every row's code: outlines, names and label points are then fetched by the browser
+        and the map carries only which boroughs are shown and highlighted.
 
     Returns
     -------
@@ -692,6 +867,24 @@ def add_boroughs(
     _ensure_css(m)
     _ensure_borough_pane(m)
     group = folium.FeatureGroup(name="Boroughs", show=True)
+    if geometry is not None:
+        spec = {
+            "url": geometry.url,
+            "cls": _class_table(
+                [1 if h else 0 for h in is_hl],
+                len(geometry.codes),
+                _static_positions(gdf, geometry),
+            ),
+            "name": "borough_name",
+            "labels": bool(labels),
+            "pane": _BOROUGH_PANE,
+            "color": _BOROUGH_COLOUR,
+            "weight": _BOROUGH_WEIGHT,
+            "highlight_weight": _BOROUGH_HIGHLIGHT_WEIGHT,
+        }
+        _StaticOutlines(spec, name="Borough outlines").add_to(group)
+        group.add_to(m)
+        return group
     data = _feature_collection(gdf, {"n": names, "h": [1 if h else 0 for h in is_hl]})
     folium.GeoJson(
         data,
@@ -756,7 +949,8 @@ def add_choropleth(
     palette: str | None = None,
     show: bool = True,
     legend_position: str = "bottomright",
-) -> folium.GeoJson:
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer:
     """A deprivation choropleth of LSOAs with its legend inside the map.
 
     Parameters
@@ -789,11 +983,18 @@ def add_choropleth(
         Whether the layer is on when the map opens.
     legend_position
         Leaflet control corner for the legend.
+    geometry
+        A static geometry file (:func:`geo.webgeom.web_layer`) holding every row's code:
+        the shapes are then fetched by the browser (once, cacheable) and the map carries
+        only a class per area, the colours and the tooltip values. Tooltip fields the
+        file carries (``lsoa_name``, ``borough_name``) are taken from it. Default: the
+        features are embedded in the map (GeoJSON).
 
     Returns
     -------
-    folium.GeoJson
-        The layer; missing values are grey and listed as "No data" in the legend.
+    folium.map.Layer
+        The layer (:class:`folium.GeoJson`, or a static-geometry layer when ``geometry`` is
+        given); missing values are grey and listed as "No data" in the legend.
     """
     if column not in lsoas.columns:
         raise ValueError(f"Column {column!r} not in the LSOA data")
@@ -850,7 +1051,7 @@ def add_choropleth(
     fields = (
         tooltip_fields if tooltip_fields is not None else _default_lsoa_fields(gdf, column, label)
     )
-    layer = _polygon_layer(gdf, colours, fields, name, show)
+    layer = _polygon_layer(gdf, colours, fields, name, show, geometry)
     layer.add_to(m)
     _add_legend(
         m, legend_html(label, legend_colours, legend_labels, note=note), layer, legend_position
@@ -905,8 +1106,10 @@ def add_points(
         Hex fill colour of the points and clusters.
     cluster
         ``True``: :class:`folium.plugins.FastMarkerCluster` (rows passed as JSON data to a
-        fixed callback); ``False``: one GeoJson of circle markers; ``None``: cluster when
-        there are more than :data:`CLUSTER_THRESHOLD` points.
+        fixed callback, one DOM icon per visible point). ``False`` or ``None`` (default):
+        circle markers drawn on the map's canvas from a compact table (coordinates as
+        integers, tooltip columns dictionary-encoded), which stays fast with tens of
+        thousands of points.
     max_points
         Refuse (ValueError) larger layers; filter or aggregate them first.
     show
@@ -915,7 +1118,8 @@ def add_points(
     Returns
     -------
     folium.map.Layer
-        The GeoJson or FastMarkerCluster layer (an empty FeatureGroup when there are no points).
+        The canvas points or FastMarkerCluster layer (an empty FeatureGroup when there are no
+        points).
     """
     colour = _check_colour(colour)
     pts = _to_wgs84(gdf)
@@ -928,59 +1132,54 @@ def add_points(
         return group
     values = _field_values(pts, tooltip_fields)
     aliases = [_fmt(a) for a in tooltip_fields.values()]
-    use_cluster = len(pts) > CLUSTER_THRESHOLD if cluster is None else cluster
-    if use_cluster:
+    if not cluster:
         lats, lons = _point_rows(pts)
-        tips = [
-            _tooltip_table(aliases, [values[f][i] for f in tooltip_fields]) for i in range(len(pts))
-        ]
-        colour_js = json.dumps(colour)
-        callback = (
-            "function (row) {\n"
-            "  var icon = L.divIcon({className: 'spm-point', iconSize: [10, 10],\n"
-            f"    html: '<span style=\"background:' + {colour_js} + '\"></span>'}});\n"
-            "  var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});\n"
-            "  marker.bindTooltip(row[2]);\n"
-            "  return marker;\n"
-            "}"
-        )
-        icon_create = (
-            "function (cluster) {\n"
-            "  return L.divIcon({className: 'spm-cluster', iconSize: L.point(30, 30),\n"
-            f"    html: '<div style=\"background:' + {colour_js} + '\">'"
-            " + cluster.getChildCount() + '</div>'});\n"
-            "}"
-        )
-        layer: folium.map.Layer = folium.plugins.FastMarkerCluster(
-            data=[[la, lo, t] for la, lo, t in zip(lats, lons, tips, strict=True)],
-            callback=callback,
-            name=_fmt(name),
-            show=show,
-            icon_create_function=icon_create,
-            show_coverage_on_hover=False,
-            chunked_loading=True,
-        )
-    else:
-        _point_rows(pts)  # validates the geometry types
-        keys = _tooltip_keys(tooltip_fields)
-        data = _feature_collection(
-            pts, {k: values[f] for k, f in zip(keys, tooltip_fields, strict=True)}, with_id=False
-        )
-        layer = folium.GeoJson(
-            data,
-            name=_fmt(name),
-            show=show,
-            embed=True,
-            zoom_on_click=False,
-            marker=folium.CircleMarker(
-                radius=5, color="#ffffff", weight=1, fill=True, fill_color=colour, fill_opacity=0.9
-            ),
-            tooltip=folium.GeoJsonTooltip(
-                fields=keys, aliases=aliases, sticky=True, style=_TOOLTIP_STYLE
-            )
-            if keys
-            else None,
-        )
+        scale = 10**_COORD_DECIMALS
+        ll = np.column_stack(
+            [np.round(np.asarray(lats) * scale), np.round(np.asarray(lons) * scale)]
+        ).astype(np.int64)
+        spec = {
+            "ll": ll.ravel().tolist(),
+            "scale": scale,
+            "color": colour,
+            "radius": 5,
+            "fields": [
+                _encode_field(_fmt(alias), values[field]) for field, alias in tooltip_fields.items()
+            ],
+        }
+        points = _CanvasPoints(spec, name=_fmt(name), show=show)
+        points.add_to(m)
+        return points
+    lats, lons = _point_rows(pts)
+    tips = [
+        _tooltip_table(aliases, [values[f][i] for f in tooltip_fields]) for i in range(len(pts))
+    ]
+    colour_js = json.dumps(colour)
+    callback = (
+        "function (row) {\n"
+        "  var icon = L.divIcon({className: 'spm-point', iconSize: [10, 10],\n"
+        f"    html: '<span style=\"background:' + {colour_js} + '\"></span>'}});\n"
+        "  var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});\n"
+        "  marker.bindTooltip(row[2]);\n"
+        "  return marker;\n"
+        "}"
+    )
+    icon_create = (
+        "function (cluster) {\n"
+        "  return L.divIcon({className: 'spm-cluster', iconSize: L.point(30, 30),\n"
+        f"    html: '<div style=\"background:' + {colour_js} + '\">'"
+        " + cluster.getChildCount() + '</div>'});\n"
+        "}"
+    )
+    layer: folium.map.Layer = folium.plugins.FastMarkerCluster(
+        data=[[la, lo, t] for la, lo, t in zip(lats, lons, tips, strict=True)],
+        callback=callback,
+        name=_fmt(name),
+        show=show,
+        icon_create_function=icon_create,
+        show_coverage_on_hover=False,
+        chunked_loading=True,
+    )
     layer.add_to(m)
     return layer
 
@@ -1115,7 +1314,8 @@ def add_bivariate(
     y_label: str = "Need",
     show: bool = True,
     legend_position: str = "bottomright",
-) -> folium.GeoJson:
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer:
     """A 3x3 bivariate choropleth (need x access) with a 3x3 grid legend inside the map.
 
     Parameters
@@ -1145,10 +1345,12 @@ def add_bivariate(
         Whether the layer is on when the map opens.
     legend_position
         Leaflet control corner for the legend.
+    geometry
+        A static geometry file with every row's code (see :func:`add_choropleth`).
 
     Returns
     -------
-    folium.GeoJson
+    folium.map.Layer
         The layer.
     """
     if class_col not in lsoas.columns:
@@ -1174,7 +1376,7 @@ def add_bivariate(
     label_col = "__spm_class_label"
     frame = gdf.assign(**{label_col: [None if c is None else labels.get(c, c) for c in keys]})
     fields = {**tooltip_fields, label_col: title or name}
-    layer = _polygon_layer(frame, fill, fields, name, show)
+    layer = _polygon_layer(frame, fill, fields, name, show, geometry)
     layer.add_to(m)
     legend = _bivariate_legend(
         title or name, grid, colours, labels, x_label, y_label, any(c is None for c in keys)
@@ -1196,3 +1398,78 @@ def finish(m: folium.Map) -> folium.Map:
         )
         folium.LayerControl(collapsed=overlays > MAX_EXPANDED_LAYERS).add_to(m)
     return m
+
+
+class MapUpdate(NamedTuple):
+    """A map split by :func:`split_for_update`."""
+
+    base: folium.Map
+    groups: list[folium.FeatureGroup]
+    control: folium.LayerControl | None
+    bounds: list[list[float]] | None
+
+
+def split_for_update(m: folium.Map) -> MapUpdate:
+    """Split a finished map into a fixed base and the layers that change with the selection.
+
+    ``streamlit_folium.st_folium`` keeps a map frame (and everything the browser has drawn
+    and fetched) as long as the map's own script stays the same, and replaces only the
+    layers passed as ``feature_group_to_add`` (and the ``layer_control``) when they change.
+    This moves every overlay layer (each in a :class:`folium.FeatureGroup`), its legend and
+    the fitted bounds out of ``m``, and resets ``m``'s initial view to London, so the base
+    script depends only on the basemap, panes and stylesheet.
+
+    Parameters
+    ----------
+    m
+        A map made with :func:`base_map` and the ``add_*`` functions (and :func:`finish`).
+
+    Returns
+    -------
+    MapUpdate
+        ``m`` itself without its overlays, the groups in drawing order (the first also fits
+        the view, once per distinct bounds), the layer control taken off ``m`` (None if it had
+        none) and the fitted ``[[south, west], [north, east]]`` (None if not fitted).
+    """
+    control: folium.LayerControl | None = None
+    fit: folium.map.FitBounds | None = None
+    layers: list[folium.map.Layer] = []
+    legends: list[_Legend] = []
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.TileLayer | folium.map.CustomPane | _Css):
+            continue
+        if isinstance(child, folium.LayerControl):
+            control = child
+        elif isinstance(child, folium.map.FitBounds):
+            fit = child
+        elif isinstance(child, _Legend):
+            legends.append(child)
+        elif isinstance(child, folium.map.Layer):
+            layers.append(child)
+        else:
+            continue  # anything else stays in the base script
+        del m._children[key]
+    groups: list[folium.FeatureGroup] = []
+    home: dict[int, folium.FeatureGroup] = {}
+    for layer in layers:
+        if isinstance(layer, folium.FeatureGroup):
+            group = layer
+        else:
+            group = folium.FeatureGroup(
+                name=layer.layer_name, overlay=layer.overlay, control=layer.control, show=True
+            )
+            layer.show = True
+            group.add_child(layer)
+        home[id(layer)] = group
+        groups.append(group)
+    if not groups:
+        groups.append(folium.FeatureGroup(name="view", control=False))
+    for legend in legends:
+        target = home.get(id(legend.layer), groups[0])
+        target.add_child(legend)
+    if fit is not None:
+        opts = {k: v for k, v in fit.options.items() if v is not None}
+        groups[0].add_child(_FitOnce(fit.bounds, opts))
+    lat, lon = (LONDON_BOUNDS[1] + LONDON_BOUNDS[3]) / 2, (LONDON_BOUNDS[0] + LONDON_BOUNDS[2]) / 2
+    m.location = [lat, lon]
+    return MapUpdate(m, groups, control, fit.bounds if fit is not None else None)

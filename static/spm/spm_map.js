@@ -1,0 +1,226 @@
+/* Client side of geo/maps.py (static-geometry layers). Plain ES5 + fetch + DecompressionStream.
+ *
+ * Geometry files (geo/webgeom.py, "spm-webgeom/1", gzip) are fetched once per page and kept
+ * decoded in memory; map layers are built from them with the compact tables that the map's
+ * script passes in (classes, colours, escaped tooltip values). No data value is ever turned
+ * into code: strings only reach the page as JSON and are inserted as HTML that Python has
+ * already escaped.
+ */
+(function () {
+  "use strict";
+  var spm = (window.spm = window.spm || {});
+  var files = {};
+
+  function decode(doc) {
+    var s = doc.scale;
+    var shapes = doc.geometry.map(function (polys) {
+      return polys.map(function (rings) {
+        return rings.map(function (r) {
+          var out = new Array(r.length / 2);
+          var x = 0;
+          var y = 0;
+          for (var i = 0, j = 0; i < r.length; i += 2, j++) {
+            x += r[i];
+            y += r[i + 1];
+            out[j] = L.latLng(y / s, x / s);
+          }
+          return out;
+        });
+      });
+    });
+    var index = {};
+    doc.codes.forEach(function (c, i) {
+      index[c] = i;
+    });
+    return {
+      codes: doc.codes,
+      index: index,
+      columns: doc.columns || {},
+      labels: doc.labels || null,
+      shapes: shapes,
+    };
+  }
+
+  /* The decoded geometry file at url (a Promise, fetched once per page). */
+  spm.load = function (url) {
+    if (!files[url]) {
+      files[url] = fetch(url)
+        .then(function (resp) {
+          if (!resp.ok) throw new Error("map geometry " + url + ": HTTP " + resp.status);
+          var body = resp.body.pipeThrough(new DecompressionStream("gzip"));
+          return new Response(body).json();
+        })
+        .then(decode);
+      files[url].catch(function (err) {
+        delete files[url];
+        console.error(err);
+      });
+    }
+    return files[url];
+  };
+
+  /* Class of feature i: a string of chars (48 + class, "-" = not shown) or a list (-1). */
+  function classOf(cls, i) {
+    if (typeof cls === "string") {
+      var c = cls.charCodeAt(i);
+      return c === 45 ? -1 : c - 48;
+    }
+    return cls[i];
+  }
+
+  /* Tooltip HTML of feature (file index i, shown index j). Values are escaped in Python. */
+  function tooltipHtml(fields, geom, i, j) {
+    var rows = "";
+    for (var k = 0; k < fields.length; k++) {
+      var f = fields[k];
+      var v;
+      if (f.s !== undefined) v = geom.columns[f.s][i];
+      else if (f.d !== undefined) v = f.d[f.i[j]];
+      else v = f.v[j];
+      rows += f.a === null ? "<div>" + v + "</div>" : "<tr><th>" + f.a + "</th><td>" + v + "</td></tr>";
+    }
+    return fields.length && fields[0].a === null ? rows : '<table class="spm-tt">' + rows + "</table>";
+  }
+  spm.tooltipHtml = tooltipHtml;
+
+  function bindTooltip(group, fields, geom, opts) {
+    if (!fields || !fields.length) return;
+    group.bindTooltip(
+      function (layer) {
+        return tooltipHtml(fields, geom, layer._spmI, layer._spmJ);
+      },
+      L.extend({sticky: true, className: "spm-tooltip"}, opts || {})
+    );
+  }
+
+  function whenAdded(group, fn) {
+    if (group._map) fn(group._map);
+    else group.once("add", function () { fn(group._map); });
+  }
+
+  /* Polygons of a static file, filled by class (spec from geo.maps._StaticPolygons). */
+  spm.polygons = function (group, spec) {
+    group._spmPending = true;
+    return spm.load(spec.url).then(function (geom) {
+      var cls = spec.cls;
+      var layers = [];
+      var j = 0;
+      for (var i = 0; i < geom.codes.length; i++) {
+        var k = classOf(cls, i);
+        if (k < 0) continue;
+        var p = L.polygon(geom.shapes[i], {
+          fillColor: spec.palette[k],
+          fillOpacity: spec.fill_opacity,
+          color: spec.line.color,
+          weight: spec.line.weight,
+          opacity: spec.line.opacity,
+        });
+        p._spmI = i;
+        p._spmJ = j++;
+        p._spmCode = geom.codes[i];
+        layers.push(p);
+      }
+      var inner = L.featureGroup(layers);
+      bindTooltip(inner, spec.fields, geom);
+      inner.on("mouseover", function (e) {
+        e.layer.setStyle({color: "#000000", weight: 2, opacity: 1});
+        e.layer.bringToFront();
+      });
+      inner.on("mouseout", function (e) {
+        e.layer.setStyle(spec.line);
+      });
+      group.addLayer(inner);
+      group._spmPending = false;
+      group.fire("spm:drawn", {count: layers.length});
+      return layers.length;
+    });
+  };
+
+  var svgRenderers = {};
+  /* Borough outlines (SVG, in their own pane above the canvas) and name labels. */
+  spm.outlines = function (group, spec) {
+    group._spmPending = true;
+    return spm.load(spec.url).then(function (geom) {
+      var pane = spec.pane;
+      if (!svgRenderers[pane]) svgRenderers[pane] = L.svg({pane: pane, padding: 0.5});
+      var renderer = svgRenderers[pane];
+      var outlines = [];
+      var labels = [];
+      var j = 0;
+      var names = geom.columns[spec.name];
+      for (var i = 0; i < geom.codes.length; i++) {
+        var k = classOf(spec.cls, i);
+        if (k < 0) continue;
+        var hl = k === 1;
+        var o = L.polygon(geom.shapes[i], {
+          fill: false,
+          color: spec.color,
+          opacity: 0.9,
+          weight: hl ? spec.highlight_weight : spec.weight,
+          pane: pane,
+          renderer: renderer,
+        });
+        o._spmI = i;
+        o._spmJ = j++;
+        outlines.push(o);
+        if (spec.labels && geom.labels) {
+          labels.push(
+            L.marker(geom.labels[i], {
+              icon: L.divIcon({
+                html: "<div>" + names[i] + "</div>",
+                iconSize: [0, 0],
+                iconAnchor: [0, 0],
+                className: hl ? "spm-borough-label spm-hl" : "spm-borough-label",
+              }),
+              interactive: false,
+              keyboard: false,
+              pane: pane,
+            })
+          );
+        }
+      }
+      var lines = L.featureGroup(outlines);
+      group.addLayer(lines);
+      bindTooltip(lines, [{a: null, s: spec.name}], geom);
+      labels.forEach(function (m) { group.addLayer(m); });
+      group._spmPending = false;
+      group.fire("spm:drawn", {count: outlines.length});
+      return outlines.length;
+    });
+  };
+
+  /* Canvas circle markers: spec.ll = [lat0*1e5, lon0*1e5, lat1*1e5, ...] (integers). */
+  spm.points = function (group, spec) {
+    var ll = spec.ll;
+    var markers = [];
+    var style = {
+      radius: spec.radius,
+      color: "#ffffff",
+      weight: 1,
+      fill: true,
+      fillColor: spec.color,
+      fillOpacity: 0.9,
+    };
+    for (var j = 0; j < ll.length / 2; j++) {
+      var m = L.circleMarker([ll[2 * j] / spec.scale, ll[2 * j + 1] / spec.scale], style);
+      m._spmI = j;
+      m._spmJ = j;
+      markers.push(m);
+    }
+    var inner = L.featureGroup(markers);
+    bindTooltip(inner, spec.fields, {columns: {}});
+    group.addLayer(inner);
+    return markers.length;
+  };
+
+  /* Fit the map to bounds once per distinct view (not again on a restyle). */
+  var lastFit = null;
+  spm.fit = function (group, bounds, opts) {
+    whenAdded(group, function (map) {
+      var key = JSON.stringify(bounds);
+      if (key === lastFit) return;
+      lastFit = key;
+      map.fitBounds(bounds, L.extend({animate: false}, opts || {}));
+    });
+  };
+})();
