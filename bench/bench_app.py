@@ -1,28 +1,39 @@
 """The running app against a naive ``GeoDataFrame.explore()`` Streamlit app.
 
-Four measurements, each next to the same measurement of the "explore() baseline" in the same
-process:
+Five measurements, each next to the same measurement of the "explore() baseline" in the same
+process where the baseline can do it:
 
 1. **Script rerun time** (``streamlit.testing.v1.AppTest``): ``app.py`` (London overview page)
    and a generated baseline script get the same sidebar changes (Indicator IMD <-> health,
    deciles 1-10 -> 1-3, Borough -> Tower Hamlets), the two taking turns step by step;
-   ``at.run()`` is timed, median of ``--repeat``. "first script run" is each app's first run
-   with its data caches empty (shared modules imported beforehand). The overview page also
-   draws metrics, a chart and a table; the baseline is only the map.
-2. **Map payload**: the bytes of the ``st_folium`` component message (leaflet script, header
-   and html, as captured from the AppTest element tree) for all London and for Tower Hamlets,
-   raw and gzip-compressed (``gzip -6``, an estimate for a compressing transport).
-3. **Time to first map paint** in headless Chromium (Playwright): both apps are started with
-   ``python -m streamlit run``; each load opens a new browser context and measures, inside the
-   browser, from the top page's navigation start to the first animation frame after the map
-   frame's Leaflet map has L.Path layers (as counted by ``tests/test_browser.py``). One cold
-   load (first session of the server, caches empty) is reported separately, then the median
-   of ``--loads`` warm loads for ``/`` and ``/?borough=E09000030``, the apps alternating.
-   "map iframe created at" is when the component's frame started loading (its
-   ``performance.timeOrigin``): before it, the page and the script run; after it, Leaflet
-   parses and draws the map script.
-4. **Peak RSS** (``VmHWM`` from ``/proc/PID/status``) of each server process after the
-   overview loads and after all loads.
+   ``at.run()`` is timed, median of ``--repeat``. "rerun, no change" is a rerun in which
+   nothing on the map changes (what another widget, a download or an expander costs).
+   "first script run" is each app's first run with its data caches empty (shared modules
+   imported beforehand). The overview page also draws metrics, a chart and a table; the
+   baseline is only the map. The app is also run with ``--services`` synthetic service
+   points (made-up locations and names, in the session as an uploaded directory would be).
+2. **Map payload**: the bytes of the ``st_folium`` component message (leaflet script, header,
+   html and, for the app, the layers sent for a map update) as captured from the AppTest
+   element tree for all London, after an indicator change and for Tower Hamlets, raw and
+   gzip-compressed (``gzip -6``, an estimate for a compressing transport).
+3. **Browser** (headless Chromium, Playwright; both apps started with ``python -m streamlit
+   run``). Each load opens a new browser context; a probe in every frame notes, inside the
+   browser, the first animation frame after the frame's Leaflet map holds the expected number
+   of polygons (4,994 London LSOAs, or Tower Hamlets'). Reported: time to first map paint from
+   navigation start (one cold load, then the median of ``--loads`` warm loads for ``/`` and
+   ``/?borough=E09000030``, apps alternating), the bytes received over the websocket until
+   then, and, on the loaded London page, the time from choosing another Indicator (or
+   another decile range, or Tower Hamlets in the Borough box) in the sidebar until the
+   map has repainted with newly drawn polygons, and the websocket bytes that change
+   brought. "map iframe created at" is when the frame showing the map started loading.
+4. **Peak RSS** (``VmHWM`` from ``/proc/PID/status``) of each server after the browser loads.
+5. **Concurrency** (the app only): ``--sessions`` (20) websocket clients on 127.0.0.1 open
+   sessions at the same time, each loading one page of a mixed list (overview, borough
+   view, gap finder, housing, services, method; with varied selections in the URL),
+   fetching the static geometry as a browser would and then navigating to a second page,
+   ``--rounds`` times. Errors (script exceptions, failed requests, timeouts), run times,
+   the server's peak RSS and its CPU time and memory per session are reported. Requests
+   stop by themselves after the bounded loops.
 
 The baseline is what a naive app would do: ``st.cache_data`` around
 ``geo.io.load_lsoas("iod2025")`` (full resolution, EPSG:27700), the same filters
@@ -36,7 +47,7 @@ this repository as the working directory, so ``.streamlit/config.toml`` applies 
 Needs the processed data, matplotlib (for ``explore``), Playwright and Debian's ``chromium``
 (``--no-browser`` skips parts 3 and 4). Run from the repository root::
 
-    python bench/bench_app.py            # about 3-4 minutes
+    python bench/bench_app.py            # about 5-6 minutes
     python bench/bench_app.py --repeat 5 --loads 5 --json bench/results/bench_app.json
 
 Servers and the browser are stopped and the temporary files removed on exit.
@@ -45,6 +56,7 @@ Servers and the browser are stopped and the temporary files removed on exit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import logging
@@ -68,6 +80,7 @@ if str(ROOT) not in sys.path:
 
 OURS = "app (ours)"
 BASELINE = "explore() baseline"
+OURS_SERVICES = "app (ours) with services"
 BOROUGH = "E09000030"  # Tower Hamlets
 BOROUGH_NAME = "Tower Hamlets"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -137,37 +150,68 @@ m = filter_lsoas(lsoas(), sel).explore(
 st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key="map")
 '''
 
-# Runs in every frame before its own scripts. In the map's iframe it looks every 10 ms for a
-# Leaflet map with L.Path layers (a timer: an animation-frame loop started this early did not
-# survive the frame's start-up), notes the time, then notes the time of the next animation
-# frame, i.e. after Leaflet's canvas redraw scheduled when the layers were added.
+# Runs in every frame before its own scripts. In a map frame it looks every 10 ms for a Leaflet
+# map holding at least EXPECT polygons (a timer: an animation-frame loop started this early did
+# not survive the frame's start-up), then notes the time of the next animation frame, i.e. after
+# Leaflet's canvas redraw scheduled when the layers were added. window.__spmArm(n) does the same
+# for polygons drawn after it was called (a map update in the same frame).
 PAINT_PROBE = """
 (() => {
   if (window.top === window) return;
+  const EXPECT = __EXPECT__;
   const now = () => performance.timeOrigin + performance.now();
-  function paths() {
+  function maps() {
+    const out = new Set();  // the same map sits under several names
     if (typeof window.L === 'undefined' || !document.querySelector('.leaflet-container')) {
-      return 0;
+      return out;
     }
-    const maps = new Set();  // the same map sits under several names
     for (const key of Object.keys(window)) {
       const v = window[key];
-      if (v && v instanceof L.Map) maps.add(v);
+      if (v && v instanceof L.Map) out.add(v);
     }
+    return out;
+  }
+  function polygons(fresh) {
     let n = 0;
-    for (const m of maps) m.eachLayer(l => { if (l instanceof L.Path) n++; });
+    for (const m of maps()) {
+      m.eachLayer(l => { if (l instanceof L.Polygon && !(fresh && l.__benchOld)) n++; });
+    }
     return n;
   }
-  const timer = setInterval(() => {
-    let n = 0;
-    try { n = paths(); } catch (e) { n = 0; }  // a map half built: look again
-    if (!n) return;
-    clearInterval(timer);
-    window.__spmLayers = {t: now(), paths: n, frame: performance.timeOrigin};
-    requestAnimationFrame(() => { window.__spmPaint = {t: now(), paths: n}; });
-  }, 10);
+  function watch(expect, fresh, done) {
+    const timer = setInterval(() => {
+      let n = 0;
+      try { n = polygons(fresh); } catch (e) { n = 0; }  // a map half built: look again
+      if (n < expect) return;
+      clearInterval(timer);
+      const frame = performance.timeOrigin;
+      requestAnimationFrame(() => { done({t: now(), polygons: n, frame: frame}); });
+    }, 10);
+    return timer;
+  }
+  watch(EXPECT, false, r => { window.__spmPaint = r; });
+  window.__spmArm = (expect) => {
+    for (const m of maps()) m.eachLayer(l => { l.__benchOld = true; });
+    window.__spmRepaint = null;
+    if (window.__spmArmTimer) clearInterval(window.__spmArmTimer);
+    window.__spmArmTimer = watch(expect, true, r => { window.__spmRepaint = r; });
+  };
 })();
 """
+
+MIXED_PAGES: list[tuple[str, str]] = [
+    ("", ""),
+    ("borough", f"borough={BOROUGH}"),
+    ("gaps", ""),
+    ("", "indicator=health&deciles=1-3"),
+    ("housing", ""),
+    ("borough", "borough=E09000001&indicator=income"),
+    ("services", ""),
+    ("", "borough=E09000012&measure=score"),
+    ("method", ""),
+    ("gaps", "borough=E09000022&indicator=employment"),
+]
+MAP_PAGES = {"", "borough", "gaps", "housing", "services"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,6 +234,57 @@ def _write_baseline(tmp: Path) -> Path:
     return script
 
 
+def synthetic_services(n: int, seed: int = 0):
+    """``n`` SYNTHETIC services (made-up names at random points inside London LSOAs), in the
+    form of an accepted upload (``app_pages.upload_ui.standardise``), EPSG:27700."""
+    import geopandas as gpd
+    import numpy as np
+
+    from geo import io
+    from geo.themes import THEMES
+
+    lsoas = io.load_lsoas("iod2025")
+    rng = np.random.default_rng(seed)
+    picks = lsoas.iloc[rng.integers(0, len(lsoas), n)]
+    points = picks.representative_point().translate(0, 0).to_numpy()
+    jitter = rng.normal(0, 40, (n, 2))
+    xs = np.array([p.x for p in points]) + jitter[:, 0]
+    ys = np.array([p.y for p in points]) + jitter[:, 1]
+    return gpd.GeoDataFrame(
+        {
+            "row": np.arange(2, n + 2),
+            "location_source": "coordinates",
+            "borough_code": picks["borough_code"].to_numpy(),
+            "borough_name": picks["borough_name"].to_numpy(),
+            "lsoa_code": picks.index.to_numpy(),
+            "name": [f"Synthetic service {i}" for i in range(n)],
+            "theme": [THEMES[i % len(THEMES)] for i in range(n)],
+            "capacity": np.nan,
+            "description": "synthetic",
+            "opening_hours": None,
+            "contact": None,
+            "website": None,
+        },
+        geometry=gpd.points_from_xy(xs, ys),
+        crs=27700,
+    )
+
+
+def _expected_counts() -> dict[str, int]:
+    """LSOAs drawn after each change of the browser flow (both apps filter the same way)."""
+    from geo import io
+
+    lsoas = io.load_lsoas("iod2025")
+    th = lsoas["borough_code"] == BOROUGH
+    return {
+        "london": len(lsoas),
+        "borough": int(th.sum()),
+        "indicator": len(lsoas),
+        "deciles": int((lsoas["health_decile"] <= 9).sum()),
+        "switch_borough": int((th & (lsoas["health_decile"] <= 9)).sum()),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # 1 and 2: AppTest reruns and the component payload
 # --------------------------------------------------------------------------------------------
@@ -199,7 +294,8 @@ def _component_args(at) -> dict[str, Any]:
         raise RuntimeError(f"expected one st_folium component, found {len(comps)}")
     raw = comps[0].proto.json_args
     args = json.loads(raw)
-    page = "".join(args.get(k) or "" for k in ("script", "header", "html"))
+    keys = ("script", "header", "html", "feature_group", "layer_control")
+    page = "".join(args.get(k) or "" for k in keys)
     return {
         "map_bytes": len(page.encode()),
         "map_gzip_bytes": len(gzip.compress(page.encode(), 6)),
@@ -240,10 +336,14 @@ def _steps(repeat: int) -> list[tuple[str | None, Callable[[Any], Any]]]:
     return steps
 
 
-def apptest_flow(scripts: dict[str, Path], repeat: int) -> dict[str, dict[str, Any]]:
+def apptest_flow(
+    scripts: dict[str, Path], repeat: int, services: int = 0
+) -> dict[str, dict[str, Any]]:
     """Time reruns of each script for each filter change; capture the map payloads.
 
-    The apps take turns step by step, so a busy machine slows both alike.
+    The apps take turns step by step, so a busy machine slows both alike. With ``services``,
+    an extra run of the app (named ``OURS_SERVICES``) has that many synthetic services in
+    its session.
     """
     # Import what both scripts use first, so that "first run" times data loading and the
     # first map, not Python imports paid only by whichever app runs first.
@@ -259,7 +359,10 @@ def apptest_flow(scripts: dict[str, Path], repeat: int) -> dict[str, dict[str, A
     ats = {
         name: AppTest.from_file(str(path), default_timeout=600) for name, path in scripts.items()
     }
-    out: dict[str, dict[str, Any]] = {name: {} for name in scripts}
+    if services:
+        ats[OURS_SERVICES] = AppTest.from_file(str(scripts[OURS]), default_timeout=600)
+        ats[OURS_SERVICES].session_state["services"] = synthetic_services(services)
+    out: dict[str, dict[str, Any]] = {name: {} for name in ats}
     for name, at in ats.items():
         io._read.cache_clear()  # geo.io memoises file reads per process: empty it for each app
         out[name]["first_run"] = _timed_run(at)
@@ -270,8 +373,8 @@ def apptest_flow(scripts: dict[str, Path], repeat: int) -> dict[str, dict[str, A
             dt = _timed_run(at)
             if label is not None:
                 out[name].setdefault(label, []).append(dt)
-            if label == "borough" and "payload_borough" not in out[name]:
-                out[name]["payload_borough"] = _component_args(at)
+                if f"payload_{label}" not in out[name] and label != "rerun":
+                    out[name][f"payload_{label}"] = _component_args(at)
     return out
 
 
@@ -333,6 +436,11 @@ class Server:
                 out[key] = int(value.split()[0]) / 1024
         return out
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -344,36 +452,113 @@ class Server:
         self._log_file.close()
 
 
-def _load(browser, url: str, timeout: float = 180) -> dict[str, float]:
-    """Seconds from navigation start to the map frame's creation (``frame``) and to the first
-    animation frame after its Leaflet map has L.Path layers (``paint``); ``paths`` drawn."""
+class _Socket:
+    """Counts the bytes received over the page's websocket(s) and when the last frame came."""
+
+    def __init__(self, page) -> None:
+        self.bytes = 0
+        self.last = time.time()
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        self.bytes += len(payload)
+        self.last = time.time()
+
+    def wait_idle(self, page, quiet: float = 1.0, limit: float = 20.0) -> None:
+        """Until no frame came for ``quiet`` seconds (Playwright delivers events while it
+        waits, so this waits with ``page.wait_for_timeout``)."""
+        end = time.time() + limit
+        while time.time() < end and time.time() - self.last < quiet:
+            page.wait_for_timeout(100)
+
+
+def _poll(page, expr: str, deadline: float) -> Any:
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                value = frame.evaluate(expr)
+            except Exception:  # frame navigating or detached
+                continue
+            if value:
+                return value
+        page.wait_for_timeout(20)
+    raise RuntimeError(f"timed out waiting for {expr}")
+
+
+def _change_indicator(page) -> Callable[[], None]:
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Indicator").click()
+    option = page.get_by_role("option", name="Health deprivation and disability")
+    option.wait_for()
+    return option.click
+
+
+def _change_deciles(page) -> Callable[[], None]:
+    thumb = page.get_by_test_id("stSidebar").get_by_role("slider").nth(1)
+    thumb.focus()
+    return lambda: thumb.press("ArrowLeft")  # upper decile 10 -> 9
+
+
+def _change_borough(page) -> Callable[[], None]:
+    box = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
+    box.click()
+    page.keyboard.type(BOROUGH_NAME)
+    page.get_by_role("option", name=BOROUGH_NAME).wait_for()
+    return lambda: page.keyboard.press("Enter")
+
+
+CHANGES: dict[str, Callable[[Any], Callable[[], None]]] = {
+    "indicator": _change_indicator,
+    "deciles": _change_deciles,
+    "switch_borough": _change_borough,
+}
+
+
+def _load(
+    browser, url: str, expect: dict[str, int], view: str, changes: bool, timeout: float = 180
+) -> dict[str, Any]:
+    """One page load in a new context: first paint, websocket bytes, and (``changes``) the
+    repaint time and websocket bytes of each sidebar change in :data:`CHANGES`."""
     context = browser.new_context(viewport={"width": 1500, "height": 1300})
     try:
-        context.add_init_script(PAINT_PROBE)
+        context.add_init_script(PAINT_PROBE.replace("__EXPECT__", str(expect[view])))
         page = context.new_page()
+        sock = _Socket(page)
         page.goto(url, wait_until="commit")
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        hit = _poll(page, "window.__spmPaint || null", time.time() + timeout)
+        start = page.evaluate("performance.timeOrigin")
+        out: dict[str, Any] = {
+            "paint": (hit["t"] - start) / 1000,
+            "frame": (hit["frame"] - start) / 1000,
+            "polygons": int(hit["polygons"]),
+        }
+        sock.wait_idle(page)
+        out["ws_bytes"] = sock.bytes
+        if not changes:
+            return out
+        for name, prepare in CHANGES.items():
+            commit = prepare(page)
             for frame in page.frames:
-                try:
-                    hit = frame.evaluate("window.__spmLayers || null")
-                except Exception:  # frame navigating or detached
-                    continue
-                if hit:
-                    painted = None
-                    for _ in range(100):  # the next animation frame, normally < 50 ms
-                        painted = frame.evaluate("window.__spmPaint || null")
-                        if painted:
-                            break
-                        time.sleep(0.02)
-                    start = page.evaluate("performance.timeOrigin")
-                    return {
-                        "paint": ((painted or hit)["t"] - start) / 1000,
-                        "frame": (hit["frame"] - start) / 1000,
-                        "paths": int(hit["paths"]),
-                    }
-            time.sleep(0.05)
-        raise RuntimeError(f"no Leaflet map with paths appeared at {url}")
+                with contextlib.suppress(Exception):  # a frame navigating or detached
+                    frame.evaluate(f"window.__spmArm && window.__spmArm({expect[name]})")
+            sock.wait_idle(page, quiet=0.5)
+            sock.bytes = 0
+            t0 = page.evaluate("performance.timeOrigin + performance.now()")
+            commit()
+            expr = (
+                "window.__spmRepaint || (window.__spmPaint && window.__spmPaint.frame > "
+                f"{t0} ? window.__spmPaint : null)"
+            )
+            hit = _poll(page, expr, time.time() + timeout)
+            out[f"{name}_repaint"] = (hit["t"] - t0) / 1000
+            out[f"{name}_polygons"] = int(hit["polygons"])
+            sock.wait_idle(page)
+            out[f"{name}_ws_bytes"] = sock.bytes
+            page.keyboard.press("Escape")
+        return out
     finally:
         context.close()
 
@@ -381,6 +566,7 @@ def _load(browser, url: str, timeout: float = 180) -> dict[str, float]:
 def browser_flow(apps: dict[str, Path], loads: int, tmp: Path) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
+    expect = _expected_counts()
     servers: dict[str, Server] = {}
     out: dict[str, Any] = {name: {} for name in apps}
     try:
@@ -396,14 +582,13 @@ def browser_flow(apps: dict[str, Path], loads: int, tmp: Path) -> dict[str, Any]
                     for name, server in servers.items():
                         res = out[name]
                         if view == "london":  # the server's first session: cold caches
-                            res["cold"] = _load(browser, server.url + path)
+                            res["cold"] = _load(browser, server.url + path, expect, view, False)
                         res[view] = []
                     for _ in range(loads):  # interleaved, so drift hits both alike
                         for name, server in servers.items():
-                            out[name][view].append(_load(browser, server.url + path))
-                    if view == "london":
-                        for name, server in servers.items():
-                            out[name]["mem_overview"] = server.memory_mb()
+                            out[name][view].append(
+                                _load(browser, server.url + path, expect, view, view == "london")
+                            )
                 for name, server in servers.items():
                     out[name]["mem_all"] = server.memory_mb()
             finally:
@@ -415,16 +600,348 @@ def browser_flow(apps: dict[str, Path], loads: int, tmp: Path) -> dict[str, Any]
 
 
 # --------------------------------------------------------------------------------------------
+# 5: concurrent sessions
+# --------------------------------------------------------------------------------------------
+async def _script_run(ws, page: str, query: str, cached: set[str]) -> dict[str, Any]:
+    """One script run over the websocket, as the browser asks for it; bytes and errors."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.rerun_script.query_string = query
+    msg.rerun_script.page_name = page
+    msg.rerun_script.cached_message_hashes.extend(sorted(cached))
+    t0 = time.perf_counter()
+    await ws.send(msg.SerializeToString())
+    received, errors = 0, []
+    while True:
+        raw = await ws.recv()
+        received += len(raw)
+        fmsg = ForwardMsg()
+        fmsg.ParseFromString(raw)
+        if fmsg.metadata.cacheable:
+            cached.add(fmsg.hash)
+        kind = fmsg.WhichOneof("type")
+        if (
+            kind == "delta"
+            and fmsg.delta.WhichOneof("type") == "new_element"
+            and fmsg.delta.new_element.WhichOneof("type") == "exception"
+        ):
+            errors.append(fmsg.delta.new_element.exception.message)
+        if kind == "script_finished":
+            break
+    return {"seconds": time.perf_counter() - t0, "bytes": received, "errors": errors}
+
+
+def _fetch_geometry(url: str) -> int:
+    """GET the static LSOA geometry as a browser would (gzip accepted); bytes received."""
+    from geo import webgeom
+
+    req = urllib.request.Request(
+        url + webgeom.web_layer("lsoa", "iod2025").url, headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return len(r.read())
+
+
+async def _session(
+    url: str, visits: list[tuple[str, str]], barrier, runs: list, errors: list
+) -> None:
+    import asyncio
+
+    import websockets
+
+    ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    try:
+        async with websockets.connect(
+            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=120
+        ) as ws:
+            cached: set[str] = set()
+            for page, query in visits:
+                run = await asyncio.wait_for(_script_run(ws, page, query, cached), 300)
+                run["page"] = page or "overview"
+                runs.append(run)
+                errors.extend(f"{run['page']}?{query}: {e}" for e in run["errors"])
+                if page in MAP_PAGES:
+                    await asyncio.to_thread(_fetch_geometry, url)
+            await barrier.wait()  # every session open at once while the server is sampled
+    except Exception as exc:  # a failed session is an error of the run, not of the bench
+        errors.append(f"{visits}: {type(exc).__name__}: {exc}")
+        barrier.abort()
+
+
+async def _concurrent(server: Server, sessions: int, rounds: int) -> dict[str, Any]:
+    import asyncio
+
+    runs: list[dict[str, Any]] = []
+    errors: list[str] = []
+    peak_live = 0.0
+    for r in range(rounds):
+        barrier = asyncio.Barrier(sessions + 1)
+        tasks = [
+            asyncio.create_task(
+                _session(
+                    server.url,
+                    [
+                        MIXED_PAGES[(i + r) % len(MIXED_PAGES)],
+                        MIXED_PAGES[(i + r + 3) % len(MIXED_PAGES)],
+                    ],
+                    barrier,
+                    runs,
+                    errors,
+                )
+            )
+            for i in range(sessions)
+        ]
+        try:
+            await asyncio.wait_for(barrier.wait(), 900)
+            peak_live = max(peak_live, server.memory_mb()["VmRSS"])
+        except (asyncio.BrokenBarrierError, TimeoutError):
+            errors.append(f"round {r + 1}: not every session finished")
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return {"runs": runs, "errors": errors, "rss_all_open": peak_live}
+
+
+def concurrency_flow(script: Path, sessions: int, rounds: int, tmp: Path) -> dict[str, Any]:
+    """``sessions`` websocket sessions at once on a fresh server, ``rounds`` times."""
+    import asyncio
+
+    server = Server(script, tmp / "concurrency.log")
+    try:
+        server.wait_ready()
+        # warm-up: one session per page, one after the other (data caches, imports)
+        warm = asyncio.run(_concurrent_warmup(server))
+        idle = server.memory_mb()["VmRSS"]
+        cpu0 = server.cpu_seconds()
+        t0 = time.perf_counter()
+        res = asyncio.run(_concurrent(server, sessions, rounds))
+        res["wall"] = time.perf_counter() - t0
+        res["cpu"] = server.cpu_seconds() - cpu0
+        res["rss_idle"] = idle
+        res["mem"] = server.memory_mb()
+        res["warmup_errors"] = warm
+        res["sessions"] = sessions
+        res["rounds"] = rounds
+        return res
+    finally:
+        server.stop()
+
+
+async def _concurrent_warmup(server: Server) -> list[str]:
+    import asyncio
+
+    runs: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for visit in MIXED_PAGES:
+        barrier = asyncio.Barrier(1)
+        await _session(server.url, [visit], barrier, runs, errors)
+    return errors
+
+
+# --------------------------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------------------------
 def _table(rows: list[tuple[str, str, float | None, float | None]]) -> str:
-    head = f"{'measure':<46} {'view':<15} {OURS:>12} {BASELINE:>19} {'baseline/ours':>14}"
+    head = f"{'measure':<50} {'view':<15} {OURS:>12} {BASELINE:>19} {'baseline/ours':>14}"
     lines = [head, "-" * len(head)]
     for measure, view, ours, base in rows:
         o = f"{ours:,.0f}" if ours is not None else "-"
         b = f"{base:,.0f}" if base is not None else "-"
         r = f"{base / ours:.1f}x" if ours and base is not None else "-"
-        lines.append(f"{measure:<46} {view:<15} {o:>12} {b:>19} {r:>14}")
+        lines.append(f"{measure:<50} {view:<15} {o:>12} {b:>19} {r:>14}")
+    return "\n".join(lines)
+
+
+def _rows(results: dict[str, Any], services: int) -> list[tuple[str, str, Any, Any]]:
+    o, b = results[OURS], results[BASELINE]
+    oa, ba = o["apptest"], b["apptest"]
+    ms: Callable[[dict, str], float] = lambda r, k: _median_ms(r[k])  # noqa: E731
+    kb: Callable[[dict, str, str], float] = lambda r, p, k: r[p][k] / 1024  # noqa: E731
+    rows: list[tuple[str, str, Any, Any]] = [
+        (
+            "1. first script run, cold caches (ms)",
+            "London",
+            oa["first_run"] * 1000,
+            ba["first_run"] * 1000,
+        ),
+        ("1. rerun, no change on the map (ms, median)", "London", ms(oa, "rerun"), ms(ba, "rerun")),
+        (
+            "1. Indicator IMD <-> health (ms, median)",
+            "London",
+            ms(oa, "indicator"),
+            ms(ba, "indicator"),
+        ),
+        ("1. Deciles 1-10 -> 1-3 (ms, median)", "London", ms(oa, "deciles"), ms(ba, "deciles")),
+        (
+            "1. Borough -> Tower Hamlets (ms, median)",
+            BOROUGH_NAME,
+            ms(oa, "borough"),
+            ms(ba, "borough"),
+        ),
+    ]
+    for view, key in (
+        ("London", "payload_london"),
+        ("London, health", "payload_indicator"),
+        ("London, 1-3", "payload_deciles"),
+        (BOROUGH_NAME, "payload_borough"),
+    ):
+        rows.append(
+            (
+                "2. map component message (KB)",
+                view,
+                kb(oa, key, "message_bytes"),
+                kb(ba, key, "message_bytes"),
+            )
+        )
+        rows.append(
+            (
+                "2. the same, gzip -6 of the map parts (KB)",
+                view,
+                kb(oa, key, "map_gzip_bytes"),
+                kb(ba, key, "map_gzip_bytes"),
+            )
+        )
+    if services:
+        sa = results[OURS_SERVICES]["apptest"]
+        tag = f"+{services:,} svc"
+        rows += [
+            ("1s. rerun, no change on the map (ms, median)", tag, ms(sa, "rerun"), ms(ba, "rerun")),
+            (
+                "1s. Indicator IMD <-> health (ms, median)",
+                tag,
+                ms(sa, "indicator"),
+                ms(ba, "indicator"),
+            ),
+            ("1s. Deciles 1-10 -> 1-3 (ms, median)", tag, ms(sa, "deciles"), ms(ba, "deciles")),
+            (
+                "1s. Borough -> Tower Hamlets (ms, median)",
+                tag,
+                ms(sa, "borough"),
+                ms(ba, "borough"),
+            ),
+            (
+                "2s. map component message, London (KB)",
+                tag,
+                kb(sa, "payload_london", "message_bytes"),
+                kb(ba, "payload_london", "message_bytes"),
+            ),
+            (
+                "2s. map component message, indicator (KB)",
+                tag,
+                kb(sa, "payload_indicator", "message_bytes"),
+                kb(ba, "payload_indicator", "message_bytes"),
+            ),
+        ]
+    if "browser" in o:
+        ob, bb = o["browser"], b["browser"]
+
+        def med(r: dict, view: str, key: str, scale: float = 1000) -> float:
+            return statistics.median(x[key] for x in r[view]) * scale
+
+        rows += [
+            (
+                "3. first map paint, cold server (ms)",
+                "London",
+                ob["cold"]["paint"] * 1000,
+                bb["cold"]["paint"] * 1000,
+            ),
+            (
+                "3. first map paint (ms, median)",
+                "London",
+                med(ob, "london", "paint"),
+                med(bb, "london", "paint"),
+            ),
+            (
+                "3. websocket bytes, page load (KB, median)",
+                "London",
+                med(ob, "london", "ws_bytes", 1 / 1024),
+                med(bb, "london", "ws_bytes", 1 / 1024),
+            ),
+            (
+                "3. Indicator -> health: until repainted (ms)",
+                "London",
+                med(ob, "london", "indicator_repaint"),
+                med(bb, "london", "indicator_repaint"),
+            ),
+            (
+                "3. Indicator -> health: websocket bytes (KB)",
+                "London",
+                med(ob, "london", "indicator_ws_bytes", 1 / 1024),
+                med(bb, "london", "indicator_ws_bytes", 1 / 1024),
+            ),
+            (
+                "3. Deciles -> 1-9: until repainted (ms)",
+                "London",
+                med(ob, "london", "deciles_repaint"),
+                med(bb, "london", "deciles_repaint"),
+            ),
+            (
+                "3. Deciles -> 1-9: websocket bytes (KB)",
+                "London",
+                med(ob, "london", "deciles_ws_bytes", 1 / 1024),
+                med(bb, "london", "deciles_ws_bytes", 1 / 1024),
+            ),
+            (
+                "3. switch to Tower Hamlets: until repainted (ms)",
+                BOROUGH_NAME,
+                med(ob, "london", "switch_borough_repaint"),
+                med(bb, "london", "switch_borough_repaint"),
+            ),
+            (
+                "3. first map paint (ms, median)",
+                BOROUGH_NAME,
+                med(ob, "borough", "paint"),
+                med(bb, "borough", "paint"),
+            ),
+            (
+                "3. (map iframe created at, ms, median)",
+                "London",
+                med(ob, "london", "frame"),
+                med(bb, "london", "frame"),
+            ),
+            (
+                "3. (map iframe created at, ms, median)",
+                BOROUGH_NAME,
+                med(ob, "borough", "frame"),
+                med(bb, "borough", "frame"),
+            ),
+            (
+                "4. server peak RSS after all loads (MB)",
+                "both views",
+                ob["mem_all"]["VmHWM"],
+                bb["mem_all"]["VmHWM"],
+            ),
+        ]
+    return rows
+
+
+def _concurrency_report(c: dict[str, Any]) -> str:
+    runs = c["runs"]
+    secs = sorted(r["seconds"] for r in runs)
+    p95 = secs[min(len(secs) - 1, int(round(0.95 * (len(secs) - 1))))] if secs else float("nan")
+    n = c["sessions"] * c["rounds"]
+    per_page: dict[str, list[float]] = {}
+    for r in runs:
+        per_page.setdefault(r["page"], []).append(r["seconds"])
+    pages = ", ".join(
+        f"{p} {statistics.median(v) * 1000:,.0f}" for p, v in sorted(per_page.items())
+    )
+    lines = [
+        f"5. {c['sessions']} concurrent sessions x {c['rounds']} rounds (2 page runs each) on "
+        f"127.0.0.1, app only: {len(runs)} script runs in {c['wall']:.1f} s",
+        f"   errors: {len(c['errors'])}"
+        + ("" if not c["errors"] else " - " + "; ".join(c["errors"][:5])),
+        f"   script run time: median {statistics.median(secs) * 1000:,.0f} ms, "
+        f"p95 {p95 * 1000:,.0f} ms, max {secs[-1] * 1000:,.0f} ms"
+        if secs
+        else "   no runs",
+        f"   median run time by page (ms): {pages}",
+        f"   server CPU: {c['cpu']:.1f} s in all, {c['cpu'] / n:.2f} s per session",
+        f"   server RSS: idle after warm-up {c['rss_idle']:,.0f} MB, with all "
+        f"{c['sessions']} sessions open {c['rss_all_open']:,.0f} MB "
+        f"({(c['rss_all_open'] - c['rss_idle']) / c['sessions']:,.1f} MB per session), "
+        f"peak {c['mem']['VmHWM']:,.0f} MB (goal <= 1,536 MB)",
+    ]
     return "\n".join(lines)
 
 
@@ -432,6 +949,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="AppTest runs per change")
     parser.add_argument("--loads", type=int, default=3, help="warm browser loads per view")
+    parser.add_argument(
+        "--services",
+        type=int,
+        default=8000,
+        help="synthetic service points for the AppTest run with services (0: none)",
+    )
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions (0: skip)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of concurrent sessions")
     parser.add_argument("--no-browser", action="store_true", help="skip parts 3 and 4")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
@@ -447,119 +972,40 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         apps = {OURS: ROOT / "app.py", BASELINE: _write_baseline(tmp)}
         print("AppTest: both scripts ...", flush=True)
-        for name, res in apptest_flow(apps, args.repeat).items():
+        for name, res in apptest_flow(apps, args.repeat, args.services).items():
             results[name] = {"apptest": res}
         if not args.no_browser:
             print("Chromium: both servers ...", flush=True)
             for name, res in browser_flow(apps, args.loads, tmp).items():
                 results[name]["browser"] = res
+        if args.sessions:
+            print(f"{args.sessions} concurrent sessions ...", flush=True)
+            results["concurrency"] = concurrency_flow(apps[OURS], args.sessions, args.rounds, tmp)
 
-    o, b = results[OURS], results[BASELINE]
-    oa, ba = o["apptest"], b["apptest"]
-    ms: Callable[[dict, str], float] = lambda r, k: _median_ms(r[k])  # noqa: E731
-    rows: list[tuple[str, str, float | None, float | None]] = [
-        (
-            "1. first script run, cold caches (ms)",
-            "London",
-            oa["first_run"] * 1000,
-            ba["first_run"] * 1000,
-        ),
-        ("1. rerun, no change (ms, median)", "London", ms(oa, "rerun"), ms(ba, "rerun")),
-        (
-            "1. Indicator IMD <-> health (ms, median)",
-            "London",
-            ms(oa, "indicator"),
-            ms(ba, "indicator"),
-        ),
-        ("1. Deciles 1-10 -> 1-3 (ms, median)", "London", ms(oa, "deciles"), ms(ba, "deciles")),
-        (
-            "1. Borough -> Tower Hamlets (ms, median)",
-            BOROUGH_NAME,
-            ms(oa, "borough"),
-            ms(ba, "borough"),
-        ),
-    ]
-    for view, key in (("London", "payload_london"), (BOROUGH_NAME, "payload_borough")):
-        rows.append(
-            (
-                "2. map script+header+html (KB)",
-                view,
-                oa[key]["map_bytes"] / 1024,
-                ba[key]["map_bytes"] / 1024,
-            )
-        )
-        rows.append(
-            (
-                "2. the same, gzip -6 (KB)",
-                view,
-                oa[key]["map_gzip_bytes"] / 1024,
-                ba[key]["map_gzip_bytes"] / 1024,
-            )
-        )
-        rows.append(
-            (
-                "2. whole component message (KB)",
-                view,
-                oa[key]["message_bytes"] / 1024,
-                ba[key]["message_bytes"] / 1024,
-            )
-        )
-    if "browser" in o:
-        ob, bb = o["browser"], b["browser"]
-
-        def paint(r: dict, view: str, key: str = "paint") -> float:
-            return statistics.median(x[key] for x in r[view]) * 1000
-
-        rows += [
-            (
-                "3. first map paint, cold server (ms)",
-                "London",
-                ob["cold"]["paint"] * 1000,
-                bb["cold"]["paint"] * 1000,
-            ),
-            ("3. first map paint (ms, median)", "London", paint(ob, "london"), paint(bb, "london")),
-            (
-                "3. first map paint (ms, median)",
-                BOROUGH_NAME,
-                paint(ob, "borough"),
-                paint(bb, "borough"),
-            ),
-            (
-                "3. (map iframe created at, ms, median)",
-                "London",
-                paint(ob, "london", "frame"),
-                paint(bb, "london", "frame"),
-            ),
-            (
-                "3. (map iframe created at, ms, median)",
-                BOROUGH_NAME,
-                paint(ob, "borough", "frame"),
-                paint(bb, "borough", "frame"),
-            ),
-            (
-                "4. server peak RSS after overview (MB)",
-                "London",
-                ob["mem_overview"]["VmHWM"],
-                bb["mem_overview"]["VmHWM"],
-            ),
-            (
-                "4. server peak RSS after all loads (MB)",
-                "both views",
-                ob["mem_all"]["VmHWM"],
-                bb["mem_all"]["VmHWM"],
-            ),
-        ]
+    rows = _rows(results, args.services)
     print()
     print(_table(rows))
     print()
     print(f"AppTest runs per change: {args.repeat}; ratio > 1 means the baseline is slower/larger.")
-    if "browser" in o:
-        print(f"Browser: median of {args.loads} warm loads (new context each) after one cold load.")
-        for name, res in ((OURS, o["browser"]), (BASELINE, b["browser"])):
+    if args.services:
+        print(
+            f"1s/2s: the app with {args.services:,} SYNTHETIC service points in the session "
+            "(all themes shown), against the same baseline numbers."
+        )
+    if "browser" in results[OURS]:
+        print(
+            f"Browser: median of {args.loads} warm loads (new context each) after one cold load;"
+            " the changes are made on the loaded London page, one after the other."
+        )
+        for name in (OURS, BASELINE):
+            res = results[name]["browser"]
             print(
-                f"Leaflet paths drawn, {name}: London {res['london'][-1]['paths']:,}, "
-                f"{BOROUGH_NAME} {res['borough'][-1]['paths']:,}"
+                f"Leaflet polygons drawn, {name}: London {res['london'][-1]['polygons']:,}, "
+                f"{BOROUGH_NAME} {res['borough'][-1]['polygons']:,}"
             )
+    if "concurrency" in results:
+        print()
+        print(_concurrency_report(results["concurrency"]))
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Total time {time.perf_counter() - started:.0f} s; load average at the end {load}")
     if args.json:
