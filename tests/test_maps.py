@@ -145,6 +145,22 @@ def _tooltip(layer: folium.GeoJson) -> folium.GeoJsonTooltip:
     return tip
 
 
+def _field_value(field: dict, row: int, static: dict | None = None, position: int = 0) -> str:
+    """The value of one encoded tooltip column (``geo.maps._encode_field`` or a column of the
+    static file) for shown row ``row`` (file position ``position``), as the browser reads it."""
+    if "s" in field:
+        return static[field["s"]][position]
+    if "d" in field:
+        return field["d"][field["i"][row]]
+    return field["v"][row]
+
+
+def _canvas_tooltips(layer) -> list[dict[str, str]]:
+    """Alias -> value of each point of a canvas points layer."""
+    n = len(layer.spec["ll"]) // 2
+    return [{f["a"]: _field_value(f, j) for f in layer.spec["fields"]} for j in range(n)]
+
+
 def _tooltip_values(layer: folium.GeoJson, feature_id: str) -> dict[str, str]:
     """Alias -> value shown for one feature."""
     tip = _tooltip(layer)
@@ -370,7 +386,9 @@ def test_decile_legend_inside_map_html(lsoas):
         assert f"background:{colour}" in page
     # the legend is a Leaflet control created by the map script, not a separate element
     assert f"var {legend.get_name()} = L.control(" in page
-    assert "overlayremove" in page
+    # it follows its layer in and out of the map (layer control, or a map update)
+    assert 'layer.on("remove", function () { legend.remove(); });' in page
+    assert f"({legend.get_name()}, {layer.get_name()});" in page
 
 
 def test_legend_survives_streamlit_folium(lsoas):
@@ -388,7 +406,7 @@ def test_legend_survives_streamlit_folium(lsoas):
     assert ".spm-legend" in header  # its stylesheet too
     # the legend follows the layer variable st_folium gives the choropleth
     (layer_var,) = re.findall(r"var (\w+) = L\.geoJson", script)
-    assert re.search(r"\}\)\(map_div, legend_\w+,\s*" + layer_var + r"\);", script)
+    assert re.search(r"\}\)\(legend_\w+,\s*" + layer_var + r"\);", script)
 
 
 def test_legend_position_checked(lsoas):
@@ -496,7 +514,7 @@ def test_points_escaped(points, cluster):
         cluster=cluster,
     )
     maps.finish(m)
-    expected = folium.plugins.FastMarkerCluster if cluster else folium.GeoJson
+    expected = folium.plugins.FastMarkerCluster if cluster else maps._CanvasPoints
     assert isinstance(layer, expected)
     raw = _render(m)
     assert "alert(1)</script>" not in raw and "<img src=x" not in raw
@@ -520,11 +538,11 @@ def test_points_escaped(points, cluster):
         assert "alert" not in layer.callback
         assert "bindTooltip(row[2])" in layer.callback
     else:
-        tip = _tooltip(layer)
-        assert tip.aliases == ["Name &lt;img src=x onerror=alert(1)&gt;", "Units"]
-        props = [f["properties"] for f in layer.data["features"]]
-        assert props[1] == {"t0": "&lt;script&gt;alert(1)&lt;/script&gt;", "t1": "3"}
-        assert props[2]["t1"] == "No data"
+        tips = _canvas_tooltips(layer)
+        assert len(tips) == 4  # the row without a location is skipped
+        assert list(tips[1]) == ["Name &lt;img src=x onerror=alert(1)&gt;", "Units"]
+        assert list(tips[1].values()) == ["&lt;script&gt;alert(1)&lt;/script&gt;", "3"]
+        assert tips[2]["Units"] == "No data"
 
 
 def test_boroughs_escaped(boroughs):
@@ -668,29 +686,32 @@ def _many_points(n: int) -> gpd.GeoDataFrame:
     )
 
 
-def test_points_cluster_automatically_when_many():
-    few = maps.add_points(
-        maps.base_map(),
-        _many_points(maps.CLUSTER_THRESHOLD),
-        name="P",
-        tooltip_fields={"name": "N"},
+def test_points_on_canvas_by_default_clustered_on_request():
+    many = _many_points(8000)
+    m = maps.base_map()
+    layer = maps.add_points(m, many, name="P", tooltip_fields={"name": "N"})
+    assert isinstance(layer, maps._CanvasPoints)
+    assert m.options["prefer_canvas"] is True  # circle markers go to the map's canvas
+    ll = np.asarray(layer.spec["ll"]).reshape(-1, 2) / layer.spec["scale"]
+    assert ll.shape == (8000, 2)
+    np.testing.assert_allclose(ll[:, 0], many.geometry.y, atol=1e-5)
+    np.testing.assert_allclose(ll[:, 1], many.geometry.x, atol=1e-5)
+    tips = _canvas_tooltips(layer)
+    assert tips[7999] == {"N": "Synthetic point 7999"}
+    page = _render(m)
+    assert "spm.points(" in page and "L.marker(" not in page  # no DOM icon per point
+    assert len(page) < 8000 * 60  # about 40 bytes a point (coordinates and name)
+    clustered = maps.add_points(
+        maps.base_map(), many[:600], name="P", tooltip_fields={"name": "N"}, cluster=True
     )
-    many = maps.add_points(
-        maps.base_map(),
-        _many_points(maps.CLUSTER_THRESHOLD + 1),
-        name="P",
-        tooltip_fields={"name": "N"},
-    )
-    assert isinstance(few, folium.GeoJson)
-    assert isinstance(few.marker, folium.CircleMarker)
-    assert isinstance(many, folium.plugins.FastMarkerCluster)
-    assert len(many.data) == maps.CLUSTER_THRESHOLD + 1
+    assert isinstance(clustered, folium.plugins.FastMarkerCluster)
+    assert len(clustered.data) == 600
 
 
 def test_points_colour_limits_and_types(points):
     m = maps.base_map()
     layer = maps.add_points(m, points, name="P", tooltip_fields={"name": "N"}, colour="#D55E00")
-    assert layer.marker.options["fillColor"] == "#d55e00"
+    assert layer.spec["color"] == "#d55e00"
     with pytest.raises(ValueError):
         maps.add_points(m, points, name="P", tooltip_fields={"name": "N"}, colour="red")
     with pytest.raises(ValueError, match="max_points"):
@@ -705,7 +726,7 @@ def test_points_colour_limits_and_types(points):
 def test_points_reprojected_and_empty(points):
     m = maps.base_map()
     layer = maps.add_points(m, points.to_crs(27700), name="P", tooltip_fields={"name": "N"})
-    lon, lat = layer.data["features"][0]["geometry"]["coordinates"]
+    lat, lon = (v / layer.spec["scale"] for v in layer.spec["ll"][:2])
     assert (lon, lat) == pytest.approx((-0.15, 51.485), abs=1e-5)
     empty = maps.add_points(m, points.iloc[0:0], name="None yet", tooltip_fields={"name": "N"})
     assert isinstance(empty, folium.FeatureGroup)
@@ -722,8 +743,8 @@ def test_services_one_group_per_theme(points):
         colours.append(colour)
         assert layer.layer_name.endswith(f" {theme}")
         assert f"color:{colour.lower()}" in layer.layer_name
-        assert layer.marker.options["fillColor"] == colour.lower()
-        assert _tooltip(layer).aliases == ["Service", "Theme"]
+        assert layer.spec["color"] == colour.lower()
+        assert [f["a"] for f in layer.spec["fields"]] == ["Service", "Theme"]
     assert len(set(colours)) == 3
     maps.finish(m)
     assert len(_layer_names(m)) == 3

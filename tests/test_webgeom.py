@@ -1,0 +1,93 @@
+"""The static map geometry files (geo.webgeom): committed files match the code, lossless."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo import io, webgeom
+from geo.indicators import VINTAGES
+
+FILES = [(layer, vintage) for vintage in VINTAGES for layer in webgeom.LAYERS]
+
+
+def _decode(doc: dict) -> list[shapely.Geometry]:
+    """Shapes of a webgeom document, decoded as spm_map.js does (delta integers / scale)."""
+    shapes = []
+    for polys in doc["geometry"]:
+        parts = []
+        for rings in polys:
+            coords = [np.cumsum(np.asarray(r).reshape(-1, 2), axis=0) / doc["scale"] for r in rings]
+            parts.append(shapely.Polygon(coords[0], coords[1:]))
+        shapes.append(parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts))
+    return shapes
+
+
+@pytest.mark.parametrize(("layer", "vintage"), FILES)
+def test_committed_file_equals_generated(layer, vintage):
+    """static/geo is what `python -m geo.webgeom` makes from data/web: regenerate if this fails."""
+    path = webgeom.STATIC_DIR / webgeom.file_name(layer, vintage)
+    assert webgeom.read(path) == webgeom.generate(layer, vintage)
+
+
+@pytest.mark.parametrize(("layer", "vintage"), FILES)
+def test_geometry_round_trips(layer, vintage):
+    loader = io.load_lsoas if layer == "lsoa" else io.load_boroughs
+    web = loader(vintage, web=True)
+    doc = webgeom.generate(layer, vintage)
+    assert doc["format"] == webgeom.FORMAT
+    assert doc["codes"] == list(web.index)
+    decoded = gpd.GeoSeries(_decode(doc), index=web.index, crs=4326)
+    # the web layers are rounded to 5 decimals already: nothing is lost (the same shapes; a
+    # few rings differ only by a repeated vertex)
+    assert decoded.geom_equals(web.geometry).all()
+    assert decoded.normalize().geom_equals_exact(web.geometry.normalize(), 1e-9).mean() > 0.99
+    for column, values in doc["columns"].items():  # escaped text, unescaping gives the names
+        assert [html.unescape(v) for v in values] == web[column].astype(str).tolist()
+    if layer == "boroughs":
+        assert len(doc["labels"]) == len(web)
+        inside = [
+            shapely.contains_xy(g, lon, lat)
+            for g, (lat, lon) in zip(web.geometry, doc["labels"], strict=True)
+        ]
+        assert all(inside)
+
+
+def test_names_escaped_for_html():
+    doc = webgeom.generate("lsoa", "iod2025")
+    names = doc["columns"]["lsoa_name"]
+    assert len(names) == 4994
+    assert not any(c in n for n in names for c in "<>\"'`$\\")
+
+
+def test_write_all_only_rewrites_changed_files(tmp_path):
+    written = webgeom.write_all(tmp_path)
+    assert sorted(p.name for p in written) == sorted(
+        webgeom.file_name(layer, vintage) for layer, vintage in FILES
+    )
+    for path in written:  # gzip with a zero timestamp: same content, same bytes
+        assert gzip.decompress(path.read_bytes())
+        assert path.read_bytes()[4:8] == b"\0\0\0\0"
+    assert webgeom.write_all(tmp_path) == []
+    path = tmp_path / webgeom.file_name("boroughs", "iod2025")
+    doc = webgeom.read(path)
+    doc["codes"][0] = "changed"
+    path.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    assert webgeom.write_all(tmp_path) == [path]
+
+
+def test_web_layer_and_missing_file(tmp_path):
+    layer = webgeom.web_layer("lsoa", "iod2025")
+    assert layer.url == "/app/static/geo/lsoa_2021.json.gz"
+    assert len(layer.codes) == 4994 and set(layer.columns) == {"lsoa_name", "borough_name"}
+    assert webgeom.web_layer("boroughs", "iod2019").labels
+    with pytest.raises(io.DataError, match="python -m geo.webgeom"):
+        webgeom.web_layer("lsoa", "iod2025", static_dir=tmp_path)
+    with pytest.raises(ValueError):
+        webgeom.file_name("msoa", "iod2025")
