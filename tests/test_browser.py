@@ -144,10 +144,11 @@ def _map_frame(page, timeout: float = 90, ready=lambda counts: counts["paths"] >
 def test_overview_map_draws_all_london(page, app_url, artifacts):
     start = time.perf_counter()
     page.goto(app_url)
-    frame, counts = _map_frame(page)
+    # the shapes come from static files after the map script: wait until all are drawn
+    frame, counts = _map_frame(page, ready=lambda c: c["polygons"] >= 4994 + 33)
     first_paint = time.perf_counter() - start
     # 4,994 LSOA polygons plus 33 borough outlines (web layers)
-    assert counts["polygons"] >= 4994 + 33, counts
+    assert counts["polygons"] == 4994 + 33, counts
     assert frame.locator(".leaflet-control-layers").count() == 1
     assert "most deprived 10%" in frame.content()  # the legend is part of the map
     page.wait_for_timeout(1500)
@@ -157,10 +158,12 @@ def test_overview_map_draws_all_london(page, app_url, artifacts):
 
 def test_link_opens_same_selection(page, app_url, artifacts):
     page.goto(f"{app_url}/?borough=E09000030&indicator=health&deciles=1-3")
-    frame, counts = _map_frame(page)
     lsoas = io.load_lsoas("iod2025")
     expected = ((lsoas.borough_code == "E09000030") & lsoas.health_decile.between(1, 3)).sum()
     near = nearby_boroughs(io.load_boroughs("iod2025", web=True), ["E09000030"])
+    frame, counts = _map_frame(page, ready=lambda c: c["polygons"] >= expected + len(near))
+    page.wait_for_timeout(500)  # nothing more arrives
+    counts = frame.evaluate(COUNT_LAYERS)
     assert 1 < len(near) < 33  # Tower Hamlets and its neighbours only
     assert counts["polygons"] == expected + len(near), counts
     assert page.get_by_text("Tower Hamlets").first.is_visible()
@@ -202,3 +205,65 @@ def test_upload_stock_list_shows_points(page, app_url, artifacts, tmp_path):
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "housing_upload.png"), full_page=True)
     assert page.dialogs == []  # the HTML in a scheme name never ran
+
+
+# JavaScript run inside the map's frame: the screen position of a point (lat, lon) and what is
+# drawn where (the neighbourhoods on one canvas, the borough outlines as SVG above it).
+MAP_STATE = """([lat, lon]) => {
+  let map = null;
+  for (const key of Object.keys(window)) {
+    if (window[key] instanceof L.Map) { map = window[key]; break; }
+  }
+  const p = map.latLngToContainerPoint([lat, lon]);
+  const box = map.getContainer().getBoundingClientRect();
+  const legend = document.querySelector('.spm-legend-title');
+  return {
+    x: box.left + p.x, y: box.top + p.y,
+    canvases: document.querySelectorAll('.leaflet-overlay-pane canvas').length,
+    overlaySvgPaths: document.querySelectorAll('.leaflet-overlay-pane path').length,
+    boroughPaths: document.querySelectorAll('.leaflet-spm-boroughs-pane path').length,
+    boroughPaneZ: getComputedStyle(document.querySelector('.leaflet-spm-boroughs-pane')).zIndex,
+    legend: legend ? legend.textContent : null,
+  };
+}"""
+
+
+def test_hover_tooltip_and_restyle_in_place(page, app_url, artifacts):
+    """Hovering a neighbourhood shows its (escaped) tooltip; a new indicator restyles the map
+    in the same frame, without reloading the map or its geometry."""
+    lsoas = io.load_lsoas("iod2025", web=True)
+    code = "E01000005"  # City of London 001E, near the middle of the map
+    point = lsoas.loc[[code]].to_crs(27700).representative_point().to_crs(4326).iloc[0]
+    page.goto(app_url)
+    frame, _ = _map_frame(page, ready=lambda c: c["polygons"] >= 4994 + 33)
+    state = frame.evaluate(MAP_STATE, [point.y, point.x])
+    assert state["canvases"] == 1 and state["overlaySvgPaths"] == 0  # polygons on canvas
+    assert state["boroughPaths"] == 33 and int(state["boroughPaneZ"]) > 400  # outlines on top
+    assert state["legend"].startswith("Index of Multiple Deprivation (IMD) decile")
+    frame_box = page.locator("iframe[title*='st_folium']").first.bounding_box()
+    page.mouse.move(frame_box["x"] + state["x"], frame_box["y"] + state["y"])
+    tooltip = frame.locator(".leaflet-tooltip").first
+    tooltip.wait_for(timeout=10_000)
+    text = tooltip.inner_text()
+    assert lsoas.loc[code, "lsoa_name"] in text and "City of London" in text
+    assert "Neighbourhood (LSOA)" in text and "IMD decile" not in text
+    page.screenshot(path=str(artifacts / "overview_tooltip.png"))
+
+    frame.evaluate("window.__sameFrame = 'yes'")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Indicator").click()
+    page.get_by_role("option", name="Health deprivation and disability").click()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        state = frame.evaluate(MAP_STATE, [point.y, point.x])
+        if state["legend"] and state["legend"].startswith("Health"):
+            break
+        page.wait_for_timeout(200)
+    assert state["legend"].startswith("Health deprivation and disability decile")
+    assert frame.evaluate("window.__sameFrame") == "yes"  # the map was updated, not reloaded
+    counts = frame.evaluate(COUNT_LAYERS)
+    assert counts["polygons"] == 4994 + 33, counts  # the old layer was replaced, not kept
+    page.mouse.move(frame_box["x"] + state["x"] + 1, frame_box["y"] + state["y"] + 1)
+    page.wait_for_timeout(300)
+    text = frame.locator(".leaflet-tooltip").first.inner_text()
+    assert "Health deprivation and disability decile" in text and "IMD decile" in text

@@ -870,3 +870,177 @@ def test_real_london_layer():
     assert len(page.encode()) < 6 * 1024 * 1024  # simplified layer keeps the page small
     features = json.loads(json.dumps(layer.data))["features"]
     assert {k for f in features for k in f["properties"]} == {"c", "t0", "t1", "t2", "t3", "t4"}
+
+
+# --------------------------------------------------------------------------------------------
+# static geometry (geo.webgeom) and map updates
+# --------------------------------------------------------------------------------------------
+def _static_colours(layer, web_layer) -> pd.Series:
+    """Fill colour per code of a static-geometry polygon layer (NaN where not shown)."""
+    cls = layer.spec["cls"]
+    idx = [-1 if c == "-" else ord(c) - 48 for c in cls] if isinstance(cls, str) else list(cls)
+    pal = layer.spec["palette"]
+    return pd.Series([pal[i] if i >= 0 else np.nan for i in idx], index=list(web_layer.codes))
+
+
+def _static_tooltip(layer, web_layer, code: str) -> dict[str, str]:
+    """Alias -> value of one area's tooltip, decoded as static/spm/spm_map.js does."""
+    from geo import webgeom
+
+    doc = webgeom.read(webgeom.STATIC_DIR / web_layer.url.rsplit("/", 1)[1])
+    position = web_layer.codes.index(code)
+    cls = layer.spec["cls"]
+    shown = [i for i, c in enumerate(cls) if (c != "-" if isinstance(cls, str) else c >= 0)]
+    row = shown.index(position)
+    return {f["a"]: _field_value(f, row, doc["columns"], position) for f in layer.spec["fields"]}
+
+
+@pytest.fixture(scope="module")
+def london():
+    from geo import io, webgeom
+
+    return (
+        io.load_lsoas("iod2025", web=True),
+        io.load_boroughs("iod2025", web=True),
+        webgeom.web_layer("lsoa", "iod2025"),
+        webgeom.web_layer("boroughs", "iod2025"),
+    )
+
+
+def test_static_choropleth_colours_every_neighbourhood(london):
+    lsoas, boroughs, web, web_b = london
+    m = maps.base_map()
+    layer = maps.add_choropleth(
+        m, lsoas, "imd_decile", label="IMD 2025 decile", name="Deprivation", geometry=web
+    )
+    assert isinstance(layer, maps._StaticPolygons)
+    assert layer.spec["url"] == web.url == "/app/static/geo/lsoa_2021.json.gz"
+    colours = _static_colours(layer, web)
+    assert colours.notna().all()  # every neighbourhood coloured
+    expected = lsoas["imd_decile"].map(lambda d: maps.DECILE_COLOURS[int(d) - 1])
+    pd.testing.assert_series_equal(
+        colours.sort_index(), expected.sort_index(), check_names=False, check_index_type=False
+    )
+    (legend,) = _legends(m)
+    assert legend.layer is layer
+    page = _render(m)
+    assert "spm.polygons(" in page and maps.SPM_JS in page
+    assert "E01000001" not in page  # no codes, names or geometry in the page: only classes
+    assert "City of London 001A" not in page
+    assert len(page.encode()) < 200 * 1024
+
+
+def test_static_choropleth_filtered_and_tooltips(london):
+    lsoas, _, web, _ = london
+    shown = lsoas[lsoas["borough_code"] == "E09000030"]
+    m = maps.base_map()
+    fields = {"lsoa_name": "Neighbourhood", "borough_name": "Borough", "health_rank": "Rank"}
+    layer = maps.add_choropleth(
+        m, shown, "health_decile", label="Health", tooltip_fields=fields, geometry=web
+    )
+    colours = _static_colours(layer, web)
+    assert set(colours.dropna().index) == set(shown.index)  # the rest is not drawn
+    code = shown.index[0]
+    tip = _static_tooltip(layer, web, code)
+    assert tip == {
+        "Neighbourhood": shown.loc[code, "lsoa_name"],
+        "Borough": "Tower Hamlets",
+        "Rank": f"{int(shown.loc[code, 'health_rank']):,}",
+    }
+    # names come from the static file, not with the map
+    assert [f.get("s") for f in layer.spec["fields"]] == ["lsoa_name", "borough_name", None]
+
+
+def test_static_choropleth_escapes_uploaded_text(london):
+    lsoas, _, web, _ = london
+    frame = lsoas.assign(
+        note=[SCRIPT, IMG, TEMPLATE] * (len(lsoas) // 3) + [SCRIPT] * (len(lsoas) % 3)
+    )
+    m = maps.base_map()
+    layer = maps.add_choropleth(
+        m,
+        frame,
+        "imd_decile",
+        label=f"Legend {SCRIPT}",
+        tooltip_fields={"lsoa_name": f"Name {IMG}", "note": "Note"},
+        name=f"Layer {IMG}",
+        geometry=web,
+    )
+    maps.finish(m)
+    tip = _static_tooltip(layer, web, lsoas.index[0])
+    assert tip["Note"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert "Name &lt;img src=x onerror=alert(1)&gt;" in tip
+    raw = _render(m)
+    seen = _js_text(raw)
+    assert "<script>alert(1)" not in seen and "<img src=x" not in seen
+    assert "${alert(1)}" not in seen
+    assert "&#36;{alert(1)}&#96;x&#96;&#92;" in seen
+    assert "Layer &lt;img src=x onerror=alert(1)&gt;" in seen
+
+
+def test_static_choropleth_rejects_unknown_codes(lsoas):
+    from geo import webgeom
+
+    with pytest.raises(ValueError, match="python -m geo.webgeom"):
+        maps.add_choropleth(
+            maps.base_map(),
+            lsoas,
+            "imd_decile",
+            label="x",
+            geometry=webgeom.web_layer("lsoa", "iod2025"),
+        )
+
+
+def test_static_boroughs_on_top_with_labels_and_highlight(london):
+    lsoas, boroughs, web, web_b = london
+    m = maps.base_map()
+    maps.add_choropleth(m, lsoas, "imd_decile", label="x", geometry=web)
+    near = boroughs.loc[["E09000030", "E09000012", "E09000001"]]
+    group = maps.add_boroughs(m, near, highlight=["E09000030"], geometry=web_b)
+    (outlines,) = [c for c in group._children.values() if isinstance(c, maps._StaticOutlines)]
+    spec = outlines.spec
+    assert spec["pane"] == "spm-boroughs" and spec["labels"]
+    by_code = dict(zip(web_b.codes, spec["cls"], strict=True))
+    assert by_code["E09000030"] == "1" and by_code["E09000012"] == "0"
+    assert sum(c != "-" for c in spec["cls"]) == 3
+    (pane,) = [c for c in m._children.values() if isinstance(c, folium.map.CustomPane)]
+    assert pane.name == "spm-boroughs" and int(pane.z_index) > 400  # above the overlay pane
+    html_page = _render(m)
+    assert "spm.outlines(" in html_page
+
+
+def test_split_for_update_base_does_not_depend_on_selection(london):
+    st_folium = pytest.importorskip("streamlit_folium")
+    lsoas, boroughs, web, web_b = london
+
+    def build(column, codes):
+        shown = lsoas[lsoas["borough_code"].isin(codes)] if codes else lsoas
+        bounds = boroughs.loc[codes].total_bounds if codes else None
+        m = maps.base_map(bounds)
+        maps.add_choropleth(m, shown, column, label=column, geometry=web)
+        maps.add_boroughs(m, boroughs, highlight=codes, geometry=web_b)
+        return maps.finish(m)
+
+    scripts, groups = [], []
+    for column, codes in (("imd_decile", []), ("health_decile", []), ("imd_decile", ["E09000030"])):
+        base, grps, control, bounds = maps.split_for_update(build(column, codes))
+        assert control is not None and bounds is not None
+        base.get_root().render()
+        script = st_folium._get_map_string(base)
+        scripts.append(st_folium.generate_js_hash(script, "k", False))
+        assert len(script.encode()) < 10 * 1024  # no data in the base script
+        assert not any(
+            isinstance(c, folium.map.Layer) and not isinstance(c, folium.TileLayer)
+            for c in base._children.values()
+        )
+        # the layers (and their legend and view) travel as the update
+        assert [g.layer_name for g in grps] == ["Deprivation", "Boroughs"]
+        kinds = {type(c).__name__ for c in grps[0]._children.values()}
+        assert {"_StaticPolygons", "_Legend", "_FitOnce"} <= kinds
+        groups.append(
+            "".join(st_folium._get_feature_group_string(g, base, i) for i, g in enumerate(grps))
+        )
+    assert len(set(scripts)) == 1  # streamlit-folium keeps the frame: geometry stays loaded
+    assert len(set(groups)) == 3
+    assert all(len(g.encode()) < 250 * 1024 for g in groups)  # classes and tooltips only
+    assert "fitBounds" not in groups[0] and "spm.fit(" in groups[0]
