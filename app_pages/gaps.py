@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import gap, maps
+from geo import gap, maps, webgeom
 from geo import gapview as gv
 from geo.export import safe_csv, safe_geojson
 from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
@@ -360,6 +360,7 @@ def _finish_map(m: folium.Map) -> None:
         m,
         mapping.nearby_boroughs(common.boroughs(sel.vintage, web=True), sel.boroughs),
         highlight=list(sel.boroughs),
+        geometry=webgeom.web_layer("boroughs", sel.vintage),
     )
     mapping.show_map(maps.finish(m), key="gap_map")
     common.sources_caption()
@@ -407,6 +408,7 @@ if not has_services:
             "need_pctl": "Need percentile in London (0-100)",
         },
         name="Need index",
+        geometry=webgeom.web_layer("lsoa", sel.vintage),
     )
     _finish_map(m)
     st.stop()
@@ -518,6 +520,7 @@ maps.add_bivariate(
         "access_pctl": "Access percentile in London (0-100)",
         "within": f"Services within {params.catchment:,.0f} m ({theme_words})",
     },
+    geometry=webgeom.web_layer("lsoa", sel.vintage),
 )
 if len(pilots):
     web = common.lsoas(sel.vintage, web=True)

@@ -289,11 +289,25 @@ def _format_column(values: pd.Series) -> list[str]:
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
         return [_fmt(v) for v in values.tolist()]
     numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-    finite = numbers[np.isfinite(numbers)]
+    ok = np.isfinite(numbers)
+    finite = numbers[ok]
+    # Formatted numbers are digits, commas, a point and a minus sign: nothing to escape, so
+    # they are formatted here directly (as _fmt would) rather than one _fmt call per value.
     if finite.size and np.all(finite == np.round(finite)):
-        return [_fmt(int(v)) if math.isfinite(v) else _fmt(None) for v in numbers]
-    places = _auto_decimals(float(np.median(np.abs(finite)))) if finite.size else 0
-    return [_fmt(v, places) for v in numbers]
+        spec = ","
+    else:
+        places = _auto_decimals(float(np.median(np.abs(finite)))) if finite.size else 0
+        spec = f",.{places}f"
+    if spec == ",":
+        text = [f"{v:,}" for v in finite.astype(np.int64).tolist()]
+    elif spec == ",.0f":
+        text = [f"{round(v):,}" for v in finite.tolist()]
+    else:
+        text = [format(v, spec) for v in finite.tolist()]
+    out = [NO_DATA_LABEL] * len(numbers)
+    for pos, t in zip(np.flatnonzero(ok).tolist(), text, strict=True):
+        out[pos] = t
+    return out
 
 
 def _check_colour(colour: str) -> str:
@@ -437,6 +451,7 @@ def _static_polygon_layer(
     order = np.argsort(positions, kind="stable")  # rows in file order
     spec = {
         "url": geometry.url,
+        "key": _fmt(name),  # layers of one file keep their own polygons in the browser
         "cls": _class_table(classes, len(geometry.codes), positions),
         "palette": palette,
         "fill_opacity": _FILL_OPACITY,
@@ -692,6 +707,27 @@ class _FitOnce(JSCSSMixin, MacroElement):
         self._name = "FitOnce"
         self.bounds = [[float(v) for v in corner] for corner in bounds]
         self.options = dict(options or {})
+
+
+class _StartHidden(MacroElement):
+    """Takes its parent layer off the map right after it is first added, so that a layer
+    made with ``show=False`` starts switched off in a map update too (streamlit-folium adds
+    every updated group to the map); the layer control follows."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.once("add", function (e) {
+            var layer = e.target, map = layer._map;
+            setTimeout(function () { map.removeLayer(layer); }, 0);
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "StartHidden"
 
 
 def _ensure_css(m: folium.Map) -> None:
@@ -1427,9 +1463,10 @@ def split_for_update(m: folium.Map) -> MapUpdate:
     Returns
     -------
     MapUpdate
-        ``m`` itself without its overlays, the groups in drawing order (the first also fits
-        the view, once per distinct bounds), the layer control taken off ``m`` (None if it had
-        none) and the fitted ``[[south, west], [north, east]]`` (None if not fitted).
+        ``m`` itself without its overlays, the groups in drawing order (the first shown one
+        also fits the view, once per distinct bounds; those made with ``show=False`` take
+        themselves off the map when added), the layer control taken off ``m`` (None if it
+        had none) and the fitted ``[[south, west], [north, east]]`` (None if not fitted).
     """
     control: folium.LayerControl | None = None
     fit: folium.map.FitBounds | None = None
@@ -1451,25 +1488,32 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         del m._children[key]
     groups: list[folium.FeatureGroup] = []
     home: dict[int, folium.FeatureGroup] = {}
+    shown: list[folium.FeatureGroup] = []
     for layer in layers:
         if isinstance(layer, folium.FeatureGroup):
             group = layer
         else:
             group = folium.FeatureGroup(
-                name=layer.layer_name, overlay=layer.overlay, control=layer.control, show=True
+                name=layer.layer_name, overlay=layer.overlay, control=layer.control
             )
+            group.show = layer.show
             layer.show = True
             group.add_child(layer)
+        if not group.show:
+            group.add_child(_StartHidden())
+        else:
+            shown.append(group)
         home[id(layer)] = group
         groups.append(group)
-    if not groups:
-        groups.append(folium.FeatureGroup(name="view", control=False))
+    if not shown:
+        shown.append(folium.FeatureGroup(name="view", control=False))
+        groups.insert(0, shown[0])
     for legend in legends:
-        target = home.get(id(legend.layer), groups[0])
+        target = home.get(id(legend.layer), shown[0])
         target.add_child(legend)
     if fit is not None:
         opts = {k: v for k, v in fit.options.items() if v is not None}
-        groups[0].add_child(_FitOnce(fit.bounds, opts))
+        shown[0].add_child(_FitOnce(fit.bounds, opts))
     lat, lon = (LONDON_BOUNDS[1] + LONDON_BOUNDS[3]) / 2, (LONDON_BOUNDS[0] + LONDON_BOUNDS[2]) / 2
     m.location = [lat, lon]
     return MapUpdate(m, groups, control, fit.bounds if fit is not None else None)

@@ -1044,3 +1044,22 @@ def test_split_for_update_base_does_not_depend_on_selection(london):
     assert len(set(groups)) == 3
     assert all(len(g.encode()) < 250 * 1024 for g in groups)  # classes and tooltips only
     assert "fitBounds" not in groups[0] and "spm.fit(" in groups[0]
+
+
+def test_split_for_update_keeps_hidden_layers_hidden(points, lsoas):
+    m = maps.base_map()
+    maps.add_choropleth(m, lsoas, "imd_decile", label="x")
+    layers = maps.add_services_by_theme(m, points, show=False)
+    base, groups, control, _ = maps.split_for_update(maps.finish(m))
+    assert len(groups) == 1 + len(layers)
+    hidden = [
+        g for g in groups if any(isinstance(c, maps._StartHidden) for c in g._children.values())
+    ]
+    assert [g.layer_name for g in hidden] == [layer.layer_name for layer in layers.values()]
+    # the view is fitted by the shown layer's group, not by one that takes itself off the map
+    assert any(isinstance(c, maps._FitOnce) for c in groups[0]._children.values())
+    assert not any(isinstance(c, maps._FitOnce) for g in hidden for c in g._children.values())
+    st_folium = pytest.importorskip("streamlit_folium")
+    base.get_root().render()
+    update = st_folium._get_feature_group_string(groups[1], base, 1)
+    assert "map.removeLayer(layer)" in update

@@ -98,29 +98,43 @@
     else group.once("add", function () { fn(group._map); });
   }
 
-  /* Polygons of a static file, filled by class (spec from geo.maps._StaticPolygons). */
+  /* Polygons of a static file, filled by class (spec from geo.maps._StaticPolygons).
+   * The polygon objects of a layer (spec.url + spec.key) are made once and re-used by every
+   * update of that layer: an update restyles them and moves them into its own group (the
+   * previous group has already been taken off the map by streamlit-folium). */
+  var pools = {};
   spm.polygons = function (group, spec) {
     group._spmPending = true;
     return spm.load(spec.url).then(function (geom) {
-      var cls = spec.cls;
+      var pool = pools[spec.url + "|" + spec.key];
+      if (!pool) pool = pools[spec.url + "|" + spec.key] = new Array(geom.codes.length);
+      var inner = L.featureGroup();
       var layers = [];
       var j = 0;
       for (var i = 0; i < geom.codes.length; i++) {
-        var k = classOf(cls, i);
+        var k = classOf(spec.cls, i);
         if (k < 0) continue;
-        var p = L.polygon(geom.shapes[i], {
+        var style = {
           fillColor: spec.palette[k],
           fillOpacity: spec.fill_opacity,
           color: spec.line.color,
           weight: spec.line.weight,
           opacity: spec.line.opacity,
-        });
-        p._spmI = i;
+        };
+        var p = pool[i];
+        if (!p) {
+          p = pool[i] = L.polygon(geom.shapes[i], style);
+          p._spmI = i;
+          p._spmCode = geom.codes[i];
+        } else {
+          if (p._spmGroup) p._spmGroup.removeLayer(p);
+          L.setOptions(p, style);
+        }
         p._spmJ = j++;
-        p._spmCode = geom.codes[i];
+        p._spmGroup = inner;
         layers.push(p);
       }
-      var inner = L.featureGroup(layers);
+      for (var n = 0; n < layers.length; n++) inner.addLayer(layers[n]);
       bindTooltip(inner, spec.fields, geom);
       inner.on("mouseover", function (e) {
         e.layer.setStyle({color: "#000000", weight: 2, opacity: 1});
