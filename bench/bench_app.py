@@ -563,7 +563,67 @@ def _load(
         context.close()
 
 
-def browser_flow(apps: dict[str, Path], loads: int, tmp: Path) -> dict[str, Any]:
+def _services_load(browser, url: str, csv: Path, n: int, timeout: float = 600) -> dict[str, Any]:
+    """Upload ``csv`` (``n`` synthetic services) on the Service directory page, go to the
+    London overview in the same session, then change the Indicator: paint and repaint times,
+    websocket bytes, and the points drawn."""
+    expect = _expected_counts()
+    context = browser.new_context(viewport={"width": 1500, "height": 1300})
+    try:
+        context.add_init_script(PAINT_PROBE.replace("__EXPECT__", str(expect["london"])))
+        page = context.new_page()
+        sock = _Socket(page)
+        page.goto(url + "/services", wait_until="commit")
+        page.wait_for_selector("input[type=file]", state="attached", timeout=timeout * 1000)
+        page.set_input_files("input[type=file]", str(csv))
+        page.wait_for_selector("text=Services by theme", timeout=timeout * 1000)
+        _poll(page, "window.__spmPaint || null", time.time() + timeout)  # its own map
+        sock.wait_idle(page)
+        link = page.get_by_test_id("stSidebarNav").get_by_text("London overview")
+        sock.bytes = 0
+        t0 = page.evaluate("performance.timeOrigin + performance.now()")
+        link.click()
+        new_paint = f"window.__spmPaint && window.__spmPaint.frame > {t0}"
+        hit = _poll(page, f"{new_paint} ? window.__spmPaint : null", time.time() + timeout)
+        out: dict[str, Any] = {"nav_paint": (hit["t"] - t0) / 1000}
+        sock.wait_idle(page)
+        out["nav_ws_bytes"] = sock.bytes
+        frame = next(f for f in page.frames if f.evaluate(f"!!({new_paint})"))
+        out["points"] = frame.evaluate(COUNT_CIRCLES)
+        commit = _change_indicator(page)
+        frame.evaluate(f"window.__spmArm({expect['indicator']})")
+        sock.wait_idle(page, quiet=0.5)
+        sock.bytes = 0
+        t0 = page.evaluate("performance.timeOrigin + performance.now()")
+        commit()
+        expr = (
+            "window.__spmRepaint || (window.__spmPaint && window.__spmPaint.frame > "
+            f"{t0} ? window.__spmPaint : null)"
+        )
+        hit = _poll(page, expr, time.time() + timeout)
+        out["indicator_repaint"] = (hit["t"] - t0) / 1000
+        sock.wait_idle(page)
+        out["indicator_ws_bytes"] = sock.bytes
+        out["n"] = n
+        return out
+    finally:
+        context.close()
+
+
+COUNT_CIRCLES = """() => {
+  for (const key of Object.keys(window)) {
+    const v = window[key];
+    if (v instanceof L.Map) {
+      let n = 0;
+      v.eachLayer(l => { if (l instanceof L.CircleMarker) n++; });
+      return n;
+    }
+  }
+  return 0;
+}"""
+
+
+def browser_flow(apps: dict[str, Path], loads: int, tmp: Path, services: int = 0) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     expect = _expected_counts()
@@ -591,6 +651,19 @@ def browser_flow(apps: dict[str, Path], loads: int, tmp: Path) -> dict[str, Any]
                             )
                 for name, server in servers.items():
                     out[name]["mem_all"] = server.memory_mb()
+                if services:
+                    csv = tmp / "synthetic_services.csv"
+                    pts = synthetic_services(services).to_crs(4326)
+                    table = pts[["name", "theme"]].rename(
+                        columns={"name": "Service name", "theme": "Theme"}
+                    )
+                    table["Latitude"] = pts.geometry.y.round(6)
+                    table["Longitude"] = pts.geometry.x.round(6)
+                    table.to_csv(csv, index=False)
+                    out[OURS]["services"] = _services_load(
+                        browser, servers[OURS].url, csv, services
+                    )
+                    out[OURS]["mem_services"] = servers[OURS].memory_mb()
             finally:
                 browser.close()
     finally:
@@ -905,6 +978,30 @@ def _rows(results: dict[str, Any], services: int) -> list[tuple[str, str, Any, A
                 med(ob, "borough", "frame"),
                 med(bb, "borough", "frame"),
             ),
+            *(
+                [
+                    (
+                        "3s. overview after the upload: map paint (ms)",
+                        f"+{services:,} svc",
+                        ob["services"]["nav_paint"] * 1000,
+                        med(bb, "london", "paint"),
+                    ),
+                    (
+                        "3s. Indicator -> health: until repainted (ms)",
+                        f"+{services:,} svc",
+                        ob["services"]["indicator_repaint"] * 1000,
+                        med(bb, "london", "indicator_repaint"),
+                    ),
+                    (
+                        "3s. Indicator -> health: websocket bytes (KB)",
+                        f"+{services:,} svc",
+                        ob["services"]["indicator_ws_bytes"] / 1024,
+                        med(bb, "london", "indicator_ws_bytes", 1 / 1024),
+                    ),
+                ]
+                if "services" in ob
+                else []
+            ),
             (
                 "4. server peak RSS after all loads (MB)",
                 "both views",
@@ -976,7 +1073,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = {"apptest": res}
         if not args.no_browser:
             print("Chromium: both servers ...", flush=True)
-            for name, res in browser_flow(apps, args.loads, tmp).items():
+            for name, res in browser_flow(apps, args.loads, tmp, args.services).items():
                 results[name]["browser"] = res
         if args.sessions:
             print(f"{args.sessions} concurrent sessions ...", flush=True)
@@ -1002,6 +1099,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"Leaflet polygons drawn, {name}: London {res['london'][-1]['polygons']:,}, "
                 f"{BOROUGH_NAME} {res['borough'][-1]['polygons']:,}"
+            )
+        svc = results[OURS]["browser"].get("services")
+        if svc:
+            print(
+                f"3s: {svc['n']:,} SYNTHETIC services uploaded on the Service directory page, then "
+                f"the London overview opened from the sidebar (same session); circle markers "
+                f"drawn: {svc['points']:,}; the baseline column repeats its London numbers."
             )
     if "concurrency" in results:
         print()

@@ -101,6 +101,12 @@ def _map_component(at: AppTest):
     return maps[0]
 
 
+def _map_script(at: AppTest) -> str:
+    """The map's script with its layers (sent as a streamlit-folium map update)."""
+    args = json.loads(_map_component(at).proto.json_args)
+    return args["script"] + (args.get("feature_group") or "")
+
+
 def _download(at: AppTest, media: dict[str, bytes], key: str) -> bytes:
     button = at.download_button(key=key)
     file_id = re.search(r"/([0-9a-f]+)\.\w+$", button.proto.url).group(1)
@@ -128,7 +134,7 @@ def test_no_services_says_so_and_shows_need(lsoas):
     assert "Gap" not in table.columns  # no access without services: no gap is invented
     assert table["Need index"].is_monotonic_decreasing
     assert table["London rank"].iloc[0] == 1
-    script = json.loads(_map_component(at).proto.json_args)["script"]
+    script = _map_script(at)
     assert "Need index" in script  # the need choropleth, not a gap map
     assert "Gap: need x access" not in script
 
@@ -165,7 +171,7 @@ def test_ranked_table_with_services(lsoas):
     assert table["Gap"].is_monotonic_decreasing
     assert table["London rank"].iloc[0] == 1
     assert table["Reason"].str.len().gt(0).all()
-    script = json.loads(_map_component(at).proto.json_args)["script"]
+    script = _map_script(at)
     assert "Gap: need x access" in script  # the bivariate legend
     pilots = at.dataframe[1].value  # pilot finder
     assert 1 <= len(pilots) <= 10
