@@ -151,14 +151,17 @@ st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], k
 '''
 
 # Runs in every frame before its own scripts. In a map frame it looks every 10 ms for a Leaflet
-# map holding at least EXPECT polygons (a timer: an animation-frame loop started this early did
-# not survive the frame's start-up), then notes the time of the next animation frame, i.e. after
-# Leaflet's canvas redraw scheduled when the layers were added. window.__spmArm(n) does the same
-# for polygons drawn after it was called (a map update in the same frame).
+# map holding at least the expected number of polygons (the top page's window.__spmExpect, else
+# __EXPECT__; a timer: an animation-frame loop started this early did not survive the frame's
+# start-up), then notes the time of the next animation frame, i.e. after Leaflet's canvas redraw
+# scheduled when the layers were added. window.__spmArm(n) does the same for polygons added to
+# the map after it was called (a map update in the same frame, new or re-used polygons).
 PAINT_PROBE = """
 (() => {
   if (window.top === window) return;
-  const EXPECT = __EXPECT__;
+  const expected = () => {
+    try { return window.top.__spmExpect || __EXPECT__; } catch (e) { return __EXPECT__; }
+  };
   const now = () => performance.timeOrigin + performance.now();
   function maps() {
     const out = new Set();  // the same map sits under several names
@@ -171,30 +174,33 @@ PAINT_PROBE = """
     }
     return out;
   }
-  function polygons(fresh) {
+  function polygons() {
     let n = 0;
-    for (const m of maps()) {
-      m.eachLayer(l => { if (l instanceof L.Polygon && !(fresh && l.__benchOld)) n++; });
-    }
+    for (const m of maps()) m.eachLayer(l => { if (l instanceof L.Polygon) n++; });
     return n;
   }
-  function watch(expect, fresh, done) {
+  function watch(count, expect, done) {
     const timer = setInterval(() => {
       let n = 0;
-      try { n = polygons(fresh); } catch (e) { n = 0; }  // a map half built: look again
-      if (n < expect) return;
+      try { n = count(); } catch (e) { n = 0; }  // a map half built: look again
+      if (n < expect()) return;
       clearInterval(timer);
       const frame = performance.timeOrigin;
       requestAnimationFrame(() => { done({t: now(), polygons: n, frame: frame}); });
     }, 10);
     return timer;
   }
-  watch(EXPECT, false, r => { window.__spmPaint = r; });
+  watch(polygons, expected, r => { window.__spmPaint = r; });
+  let armed = null;
   window.__spmArm = (expect) => {
-    for (const m of maps()) m.eachLayer(l => { l.__benchOld = true; });
+    if (armed) { clearInterval(armed.timer); armed.map.off('layeradd', armed.fn); }
+    const fresh = new Set();
+    const map = maps().values().next().value;
+    const fn = e => { if (e.layer instanceof L.Polygon) fresh.add(e.layer); };
+    map.on('layeradd', fn);
     window.__spmRepaint = null;
-    if (window.__spmArmTimer) clearInterval(window.__spmArmTimer);
-    window.__spmArmTimer = watch(expect, true, r => { window.__spmRepaint = r; });
+    const count = () => { let n = 0; for (const l of fresh) if (l._map) n++; return n; };
+    armed = {map, fn, timer: watch(count, () => expect, r => { window.__spmRepaint = r; })};
   };
 })();
 """
@@ -541,6 +547,7 @@ def _load(
             return out
         for name, prepare in CHANGES.items():
             commit = prepare(page)
+            page.evaluate(f"window.__spmExpect = {expect[name]}")  # for a new map frame
             for frame in page.frames:
                 with contextlib.suppress(Exception):  # a frame navigating or detached
                     frame.evaluate(f"window.__spmArm && window.__spmArm({expect[name]})")
