@@ -1436,6 +1436,14 @@ def finish(m: folium.Map) -> folium.Map:
     return m
 
 
+def _descendants(element: Element) -> list[Element]:
+    out = []
+    for child in element._children.values():
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
 class MapUpdate(NamedTuple):
     """A map split by :func:`split_for_update`."""
 
@@ -1516,4 +1524,19 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         shown[0].add_child(_FitOnce(fit.bounds, opts))
     lat, lon = (LONDON_BOUNDS[1] + LONDON_BOUNDS[3]) / 2, (LONDON_BOUNDS[0] + LONDON_BOUNDS[2]) / 2
     m.location = [lat, lon]
+    # Load spm_map.js before Leaflet, naming the geometry files, so that they are fetched
+    # and parsed while Leaflet and the map script are still loading (the frame loads the
+    # map's own scripts first). The script tags are not part of the map script: a new
+    # selection does not reload the frame for them.
+    urls = list(
+        dict.fromkeys(
+            e.spec["url"]
+            for g in groups
+            for e in _descendants(g)
+            if isinstance(e, _SpmLayer) and "url" in e.spec
+        )
+    )
+    if urls:
+        prefetch = f"{SPM_JS}?prefetch={','.join(urls)}"
+        m.default_js = [("spm_map_prefetch", prefetch), *type(m).default_js]
     return MapUpdate(m, groups, control, fit.bounds if fit is not None else None)

@@ -8,36 +8,44 @@
  */
 (function () {
   "use strict";
+  if (window.spm && window.spm.load) return; // loaded twice (prefetching and plain link)
   var spm = (window.spm = window.spm || {});
   var files = {};
 
+  /* Shapes are decoded when first drawn (a one-borough map decodes only its own areas) into
+   * [lat, lng] arrays, so decoding needs no Leaflet (this file may load before it). */
   function decode(doc) {
     var s = doc.scale;
-    var shapes = doc.geometry.map(function (polys) {
-      return polys.map(function (rings) {
-        return rings.map(function (r) {
-          var out = new Array(r.length / 2);
-          var x = 0;
-          var y = 0;
-          for (var i = 0, j = 0; i < r.length; i += 2, j++) {
-            x += r[i];
-            y += r[i + 1];
-            out[j] = L.latLng(y / s, x / s);
-          }
-          return out;
-        });
-      });
-    });
+    var raw = doc.geometry;
+    var shapes = new Array(raw.length);
     var index = {};
     doc.codes.forEach(function (c, i) {
       index[c] = i;
     });
+    function shape(i) {
+      if (!shapes[i]) {
+        shapes[i] = raw[i].map(function (rings) {
+          return rings.map(function (r) {
+            var out = new Array(r.length / 2);
+            var x = 0;
+            var y = 0;
+            for (var k = 0, j = 0; k < r.length; k += 2, j++) {
+              x += r[k];
+              y += r[k + 1];
+              out[j] = [y / s, x / s];
+            }
+            return out;
+          });
+        });
+      }
+      return shapes[i];
+    }
     return {
       codes: doc.codes,
       index: index,
       columns: doc.columns || {},
       labels: doc.labels || null,
-      shapes: shapes,
+      shape: shape,
     };
   }
 
@@ -58,6 +66,15 @@
     }
     return files[url];
   };
+
+  /* Start fetching the files named in this script's ?prefetch= (comma-separated), while
+   * Leaflet and the map script are still loading. */
+  (function () {
+    var src = document.currentScript && document.currentScript.src;
+    if (!src) return;
+    var list = new URL(src, window.location.href).searchParams.get("prefetch");
+    if (list) list.split(",").forEach(function (url) { if (url) spm.load(url); });
+  })();
 
   /* Class of feature i: a string of chars (48 + class, "-" = not shown) or a list (-1). */
   function classOf(cls, i) {
@@ -123,7 +140,7 @@
         };
         var p = pool[i];
         if (!p) {
-          p = pool[i] = L.polygon(geom.shapes[i], style);
+          p = pool[i] = L.polygon(geom.shape(i), style);
           p._spmI = i;
           p._spmCode = geom.codes[i];
         } else {
@@ -166,7 +183,7 @@
         var k = classOf(spec.cls, i);
         if (k < 0) continue;
         var hl = k === 1;
-        var o = L.polygon(geom.shapes[i], {
+        var o = L.polygon(geom.shape(i), {
           fill: false,
           color: spec.color,
           opacity: 0.9,
