@@ -190,6 +190,8 @@ _CSS = """
     box-shadow: 0 0 3px rgba(0, 0, 0, 0.5); box-sizing: border-box;
 }
 .spm-tt th { text-align: left; padding-right: 8px; font-weight: 600; }
+.leaflet-tooltip.spm-tooltip { font-size: 12px; max-width: 320px; white-space: normal; }
+.spm-tooltip .spm-tt { width: max-content; max-width: 300px; }
 </style>
 """
 
