@@ -44,10 +44,11 @@ import numpy as np
 import pandas as pd
 import shapely
 import xyzservices.providers
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, JavascriptLink, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 from folium.utilities import JsCode
+from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 from shapely.ops import polylabel
 
@@ -636,12 +637,63 @@ class _Legend(MacroElement):
         self.position = position
 
 
+class _Raw(Element):
+    """Text already rendered, added to the page as it is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+def _render_once(element: MacroElement, **kwargs: Any) -> None:
+    """Render ``element`` (a :class:`JSCSSMixin` with only a ``script`` macro) cheaply.
+
+    :meth:`branca.element.MacroElement.render` compiles the rendered script as a new Jinja
+    template (for a layer with a large table that is most of a cached map's rerun cost), and
+    :meth:`folium.elements.JSCSSMixin.render` and :meth:`folium.map.Layer.render` add new
+    template elements on every render. This adds the script links to the page header only
+    when missing and the rendered script as plain text.
+    """
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError("You cannot render this element if it is not in a Figure.")
+    for name, url in element.default_js:
+        if getattr(figure.header._children.get(name), "url", None) != url:
+            figure.header.add_child(JavascriptLink(url), name=name)
+    script = element._template.module.__dict__.get("script")
+    if script is not None:
+        figure.script.add_child(_Raw(script(element, kwargs)), name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
+class _UpdateGroup(folium.FeatureGroup):
+    """A :class:`folium.FeatureGroup` whose script adds itself to its parent (no extra child
+    element per render)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup({{ this.options|tojavascript }});
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def render(self, **kwargs: Any) -> None:
+        MacroElement.render(self, **kwargs)
+
+
 class _SpmLayer(JSCSSMixin, folium.map.Layer):
     """A layer drawn in the browser by ``static/spm/spm_map.js`` from a compact ``spec``.
 
     The layer is a ``L.featureGroup`` that the JavaScript function ``this._js`` fills (after
     fetching the static geometry file, for polygons). ``spec`` reaches the page only as
-    JSON; every text in it was escaped with :func:`_fmt` (or by :mod:`geo.webgeom`).
+    JSON (serialised once, HTML-safe); every text in it was escaped with :func:`_fmt` (or by
+    :mod:`geo.webgeom`).
     """
 
     default_js = [("spm_map", SPM_JS)]
@@ -650,14 +702,23 @@ class _SpmLayer(JSCSSMixin, folium.map.Layer):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup();
-        spm.{{ this._js }}({{ this.get_name() }}, {{ this.spec|tojson }});
+        spm.{{ this._js }}({{ this.get_name() }}, {{ this._spec_json }});
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
         """
     )
 
     def __init__(self, spec: dict, name: str, *, show: bool = True, control: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
-        self.spec = spec
+        self._spec_json = htmlsafe_json_dumps(spec, separators=(",", ":"))
+
+    @property
+    def spec(self) -> dict:
+        """The spec as the browser receives it."""
+        return json.loads(str(self._spec_json))
+
+    def render(self, **kwargs: Any) -> None:
+        _render_once(self, **kwargs)
 
 
 class _StaticPolygons(_SpmLayer):
@@ -695,6 +756,10 @@ class _FitOnce(JSCSSMixin, MacroElement):
     restyle keeps the user's pan and zoom). Child of a layer (the map update's group)."""
 
     default_js = [("spm_map", SPM_JS)]
+
+    def render(self, **kwargs: Any) -> None:
+        _render_once(self, **kwargs)
+
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -904,7 +969,7 @@ def add_boroughs(
 
     _ensure_css(m)
     _ensure_borough_pane(m)
-    group = folium.FeatureGroup(name="Boroughs", show=True)
+    group = _UpdateGroup(name="Boroughs", show=True)
     if geometry is not None:
         spec = {
             "url": geometry.url,
@@ -1503,7 +1568,7 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         if isinstance(layer, folium.FeatureGroup):
             group = layer
         else:
-            group = folium.FeatureGroup(
+            group = _UpdateGroup(
                 name=layer.layer_name, overlay=layer.overlay, control=layer.control
             )
             group.show = layer.show
@@ -1516,7 +1581,7 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         home[id(layer)] = group
         groups.append(group)
     if not shown:
-        shown.append(folium.FeatureGroup(name="view", control=False))
+        shown.append(_UpdateGroup(name="view", control=False))
         groups.insert(0, shown[0])
     for legend in legends:
         target = home.get(id(legend.layer), shown[0])
