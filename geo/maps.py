@@ -26,6 +26,7 @@ Design notes
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
@@ -1250,6 +1251,10 @@ def add_points(
                 _encode_field(_fmt(alias), values[field]) for field, alias in tooltip_fields.items()
             ],
         }
+        # the same points in a later map update re-use the markers the browser made
+        spec["id"] = hashlib.sha256(
+            json.dumps([name, spec], sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()[:16]
         points = _CanvasPoints(spec, name=_fmt(name), show=show)
         points.add_to(m)
         return points

@@ -204,6 +204,21 @@ def test_upload_stock_list_shows_points(page, app_url, artifacts, tmp_path):
     assert counts["circles"] + counts["clusters"] + counts["markers"] - 33 == 59, counts
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "housing_upload.png"), full_page=True)
+    # a map update (another indicator) moves the same 59 homes into the new layer group
+    frame.evaluate("window.__sameFrame = 'yes'")
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(
+        has_text="Indicator"
+    ).click()
+    page.get_by_role("option", name="Income", exact=True).click()
+    deadline = time.time() + 60
+    while time.time() < deadline and "Income" not in (
+        frame.evaluate("(document.querySelector('.spm-legend-title') || {}).textContent") or ""
+    ):
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(500)
+    assert frame.evaluate("window.__sameFrame") == "yes"
+    after = frame.evaluate(COUNT_LAYERS)
+    assert after["circles"] == counts["circles"] == 59, (counts, after)
     assert page.dialogs == []  # the HTML in a scheme name never ran
 
 

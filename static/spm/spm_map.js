@@ -220,25 +220,37 @@
     });
   };
 
-  /* Canvas circle markers: spec.ll = [lat0*1e5, lon0*1e5, lat1*1e5, ...] (integers). */
+  /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers).
+   * Markers of the same content (spec.id) are made once and moved into each update's group,
+   * so repeated updates do not pile up copies (streamlit-folium keeps every old group). */
+  var pointPools = {};
   spm.points = function (group, spec) {
     var ll = spec.ll;
-    var markers = [];
-    var style = {
-      radius: spec.radius,
-      color: "#ffffff",
-      weight: 1,
-      fill: true,
-      fillColor: spec.color,
-      fillOpacity: 0.9,
-    };
-    for (var j = 0; j < ll.length / 2; j++) {
-      var m = L.circleMarker([ll[2 * j] / spec.scale, ll[2 * j + 1] / spec.scale], style);
-      m._spmI = j;
-      m._spmJ = j;
-      markers.push(m);
+    var markers = pointPools[spec.id];
+    if (!markers) {
+      markers = [];
+      var style = {
+        radius: spec.radius,
+        color: "#ffffff",
+        weight: 1,
+        fill: true,
+        fillColor: spec.color,
+        fillOpacity: 0.9,
+      };
+      for (var j = 0; j < ll.length / 2; j++) {
+        var m = L.circleMarker([ll[2 * j] / spec.scale, ll[2 * j + 1] / spec.scale], style);
+        m._spmI = j;
+        m._spmJ = j;
+        markers.push(m);
+      }
+      if (spec.id) pointPools[spec.id] = markers;
     }
-    var inner = L.featureGroup(markers);
+    var inner = L.featureGroup();
+    for (var n = 0; n < markers.length; n++) {
+      if (markers[n]._spmGroup) markers[n]._spmGroup.removeLayer(markers[n]);
+      markers[n]._spmGroup = inner;
+      inner.addLayer(markers[n]);
+    }
     bindTooltip(inner, spec.fields, {columns: {}});
     group.addLayer(inner);
     return markers.length;
