@@ -7,7 +7,7 @@ import geopandas as gpd
 from streamlit_folium import st_folium
 
 from app_pages import common
-from geo import maps
+from geo import bundled, layers, maps
 from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
 
@@ -16,7 +16,7 @@ MAP_HEIGHT = 620
 
 def tooltip_fields(sel: Selection) -> dict[str, str]:
     """Tooltip columns and their labels for the selected indicator."""
-    d = sel.domain
+    d = sel.decile_domain
     label = DOMAIN_LABELS[d]
     fields = {
         "lsoa_name": "Neighbourhood (LSOA)",
@@ -27,13 +27,21 @@ def tooltip_fields(sel: Selection) -> dict[str, str]:
     }
     if d != "imd":
         fields["imd_decile"] = "IMD decile"
-    fields["population"] = "Population (mid-2020)"
+    fields["population"] = (
+        "Population (Census 2021)" if sel.vintage == "iod2025" else "Population (mid-2020)"
+    )
+    for col, alias in (
+        ("ha_households", "Housing association households"),
+        ("ha_share", "Housing association share of households"),
+    ):
+        fields[col] = alias
     return fields
 
 
 def _legend_title(sel: Selection) -> str:
     release = VINTAGES[sel.vintage]["label"].split(" (")[0]  # e.g. "IoD 2025"
-    return f"{DOMAIN_LABELS[sel.domain]} {sel.measure}, {release}"
+    measure = sel.measure if sel.is_iod else "decile"
+    return f"{DOMAIN_LABELS[sel.decile_domain]} {measure}, {release}"
 
 
 def build_map(
@@ -41,23 +49,41 @@ def build_map(
     *,
     stock: gpd.GeoDataFrame | None = None,
     services: gpd.GeoDataFrame | None = None,
+    bundled_layers: bool = False,
+    show_places: bool | dict[str, bool] = False,
 ) -> folium.Map:
-    """The deprivation map for a selection, with the user's homes and services when loaded."""
+    """The deprivation map for a selection, with the user's homes and services when loaded.
+
+    With ``bundled_layers`` the map also has the bundled layers: housing association homes
+    per LSOA (Census), one layer per service category (with the user's services, per the
+    sidebar's data mode, instead of ``services``) and link workers at GP practices.
+    ``show_places`` switches category layers on (all, or per category key).
+    """
     lsoas = common.lsoas(sel.vintage, web=True)
     boroughs = common.boroughs(sel.vintage, web=True)
     shown = filter_lsoas(lsoas, sel)
     bounds = bounds_of(boroughs, sel.boroughs)
     m = maps.base_map(bounds)
-    maps.add_choropleth(
-        m,
-        shown,
-        sel.column,
-        kind=sel.measure,
-        label=_legend_title(sel),
-        tooltip_fields=tooltip_fields(sel),
-        name=f"Deprivation: {DOMAIN_LABELS[sel.domain]}",
-    )
+    census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
+    ha_main = sel.domain == "ha_share" and "ha_share" in shown.columns
+    if ha_main:
+        layers.add_ha_layer(
+            m, shown, census=census, show=True, name=f"Housing association homes ({census})"
+        )
+    else:
+        maps.add_choropleth(
+            m,
+            shown,
+            sel.column,
+            kind=sel.measure if sel.is_iod else "decile",
+            label=_legend_title(sel),
+            tooltip_fields={k: v for k, v in tooltip_fields(sel).items() if k in shown.columns},
+            name=f"Deprivation: {DOMAIN_LABELS[sel.decile_domain]}",
+        )
     maps.add_boroughs(m, nearby_boroughs(boroughs, sel.boroughs), highlight=list(sel.boroughs))
+    if bundled_layers:
+        _add_bundled(m, sel, shown, census, ha_main=ha_main, show_places=show_places)
+        services = None  # drawn with the bundled places, per the data mode
     if services is not None and len(services):
         svc = (
             services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
@@ -71,6 +97,42 @@ def build_map(
             m, stock.to_crs(4326), name="Your homes", tooltip_fields=fields, colour="#000000"
         )
     return maps.finish(m)
+
+
+def _add_bundled(
+    m: folium.Map,
+    sel: Selection,
+    shown: gpd.GeoDataFrame,
+    census: str,
+    *,
+    ha_main: bool,
+    show_places: bool | dict[str, bool],
+) -> None:
+    """Housing association homes, places by category and link workers (bundled + uploads)."""
+    from geo.directory import CATEGORIES, LINK_WORKERS
+
+    if not ha_main:
+        layers.add_ha_layer(m, shown, census=census, show=False)
+    places = common.directory()
+    if places is not None and len(places):
+        if sel.theme != common.ALL_THEMES:
+            places = bundled.theme_rows(places, sel.theme)
+        if sel.boroughs:
+            minx, miny, maxx, maxy = (
+                common.boroughs(sel.vintage).loc[list(sel.boroughs)].total_bounds
+            )
+            places = places.cx[minx - 1000 : maxx + 1000, miny - 1000 : maxy + 1000]
+        layers.add_category_layers(m, places, CATEGORIES, show=show_places)
+    gps = common.gp_practices()
+    if gps is not None and len(gps) and common.data_mode() == "both":
+        if sel.boroughs:
+            gps = gps[gps["borough_code"].isin(sel.boroughs)]
+        layers.add_link_worker_layer(
+            m,
+            gps,
+            show=sel.domain == "lw_per_10k",
+            vintage=str(LINK_WORKERS.get("vintage", "")).split(" (")[0],
+        )
 
 
 def nearby_boroughs(
