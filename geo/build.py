@@ -420,10 +420,11 @@ def dissolve_coverage(gdf: gpd.GeoDataFrame, by: pd.Series) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def write_parquet(gdf: gpd.GeoDataFrame, path: Path) -> None:
+def write_parquet(gdf: gpd.GeoDataFrame, path: Path, compression_level: int | None = None) -> None:
     """Write GeoParquet deterministically (fixed row order, zstd, no timestamps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    gdf.to_parquet(path, compression="zstd", index=True, write_covering_bbox=False)
+    kwargs = {} if compression_level is None else {"compression_level": compression_level}
+    gdf.to_parquet(path, compression="zstd", index=True, write_covering_bbox=False, **kwargs)
 
 
 def _build_date() -> str:
@@ -631,10 +632,32 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
     return manifest
 
 
-def _write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write a plain (non-spatial) table as zstd Parquet, deterministically."""
+#: zstd level for the bundled layers (smaller clone; reading speed is unaffected).
+ZSTD_LEVEL = 19
+
+
+def _write_table(
+    frame: pd.DataFrame, path: Path, *, encodings: dict[str, str] | None = None
+) -> None:
+    """Write a plain (non-spatial) table as zstd Parquet, deterministically.
+
+    ``encodings`` gives Parquet column encodings (e.g. ``DELTA_BINARY_PACKED`` for sorted
+    coordinates); those columns are written without dictionaries.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(path, compression="zstd", index=True)
+    table = pa.Table.from_pandas(frame, preserve_index=not isinstance(frame.index, pd.RangeIndex))
+    plain = set(encodings or {})
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=ZSTD_LEVEL,
+        use_dictionary=[c for c in table.column_names if c not in plain],
+        column_encoding=encodings or None,
+    )
 
 
 def _build_bundled(
@@ -655,12 +678,12 @@ def _build_bundled(
     l21 = lsoa21[["borough_code", "geometry"]]
     l11 = lsoa11[["geometry"]]
 
-    def _add(rel, frame, inputs, desc, attribution, *, meta, notes=(), spatial=True):
+    def _add(rel, frame, inputs, desc, attribution, *, meta, notes=(), spatial=True, enc=None):
         path = out / rel
         if spatial:
-            write_parquet(frame, path)
+            write_parquet(frame, path, compression_level=ZSTD_LEVEL)
         else:
-            _write_table(frame, path)
+            _write_table(frame, path, encodings=enc)
         entry = _entry(path, out, inputs, shas, desc, attribution, len(frame))
         entry.update(meta)
         if notes:
@@ -704,6 +727,11 @@ def _build_bundled(
         meta={"source": LOOKUP_LABEL, "vintage": "April 2025", "licence": "OS OpenData (OGL)"},
         notes=pc_notes,
         spatial=False,
+        enc={
+            "postcode": "DELTA_BYTE_ARRAY",
+            "easting": "DELTA_BINARY_PACKED",
+            "northing": "DELTA_BINARY_PACKED",
+        },
     )
 
     # --- Services ------------------------------------------------------------------------------
@@ -722,7 +750,7 @@ def _build_bundled(
     parts = [gp]
     ph = bundle.read_pharmacies(raw, lookup)
     parts.append(bundle.finish_places(ph, "pharmacy", l21, l11, names))
-    lib, n = bundle.read_libraries(raw, lookup)
+    lib, n = bundle.read_libraries(raw, lookup, set(names))
     notes += n
     parts.append(bundle.finish_places(lib, "library", l21, l11, names))
     cc = bundle.read_community_centres(raw)

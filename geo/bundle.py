@@ -362,7 +362,10 @@ def finish_places(
     areas = assign_areas(
         df["easting"].to_numpy(float), df["northing"].to_numpy(float), lsoa21, lsoa11
     )
-    inside = areas["lsoa21_code"].notna().to_numpy() & ~areas["snapped"].to_numpy()
+    # A place at a London postcode is in London even when the postcode point lies just outside
+    # the generalised polygons (it then has the nearest LSOA); other places must be inside.
+    by_postcode = df["location_basis"].str.contains("postcode", regex=False).to_numpy()
+    inside = areas["lsoa21_code"].notna().to_numpy() & (by_postcode | ~areas["snapped"].to_numpy())
     df = df[inside].reset_index(drop=True)
     areas = areas[inside].reset_index(drop=True)
     for col in ("borough_code", "lsoa21_code", "lsoa11_code"):
@@ -478,13 +481,17 @@ def _name_key(s: pd.Series) -> pd.Series:
     )
 
 
-def read_libraries(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def read_libraries(
+    raw: Path, lookup: pd.DataFrame, london_names: set[str]
+) -> tuple[pd.DataFrame, list[str]]:
     """Open London public libraries from the Arts Council England list, placed by postcode.
 
     Kept: static libraries (and local history libraries) with no ``closed`` year, whose
     postcode is a London postcode. Opening hours come from the Libraries Hacked list only where
     it has a library with the same postcode and name (letters and digits, "library" ignored),
-    not marked closed there, with staffed hours for at least one day.
+    not marked closed there, with staffed hours for at least one day. Open static libraries of
+    a London authority (``london_names``) whose postcode is not in the lookup are named in the
+    notes and left out.
     """
     ace = pd.read_csv(raw / LIB_ACE, dtype=str, encoding="utf-8-sig")
     _need(ace, ["name", "postcode", "closed", "type", "address1"], LIB_ACE)
@@ -497,6 +504,16 @@ def read_libraries(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list[
         }
     )
     out = _place_by_postcode(out, lookup)
+    authority = ace["authority"].fillna("").str.replace("&", "and", regex=False).str.strip()
+    london = authority.isin(london_names) | authority.eq("London")
+    lost = out[out["pc_easting"].isna() & london.to_numpy()]
+    notes = []
+    if len(lost):
+        notes.append(
+            f"Libraries: {len(lost)} open London librar{'y' if len(lost) == 1 else 'ies'} left "
+            "out, postcode not in Code-Point Open April 2025: "
+            + "; ".join(f"{n} ({p})" for n, p in zip(lost["name"], lost["postcode"], strict=True))
+        )
     out = out[out["pc_easting"].notna()].copy()
     out["easting"], out["northing"] = out.pop("pc_easting"), out.pop("pc_northing")
     out["location_basis"] = "postcode (Code-Point Open)"
@@ -526,7 +543,7 @@ def read_libraries(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list[
     keys = pd.MultiIndex.from_frame(out[["postcode", "name_key"]])
     out["opening_hours"] = hours_by_key.reindex(keys).to_numpy(dtype=object)
     out["opening_hours"] = out["opening_hours"].where(out["opening_hours"].notna(), None)
-    notes = [
+    notes += [
         f"Libraries: {int(out['opening_hours'].notna().sum())} of {len(out)} open London "
         "libraries have opening hours (Libraries Hacked entry with the same postcode and name)."
     ]
@@ -705,7 +722,7 @@ def park_edges(parks: gpd.GeoDataFrame, spacing: float = EDGE_SPACING_M) -> gpd.
     """
     rings = shapely.segmentize(shapely.boundary(parks.geometry.values), spacing)
     coords, idx = shapely.get_coordinates(rings, return_index=True)
-    coords = np.round(coords, 1)
+    coords = np.round(coords)  # whole metres: plenty for walking distances
     frame = pd.DataFrame(
         {"park_id": parks.index.to_numpy()[idx], "x": coords[:, 0], "y": coords[:, 1]}
     )
