@@ -122,6 +122,17 @@ def gp_practices() -> gpd.GeoDataFrame | None:
     return directory[directory["category"].eq("gp_practice").to_numpy()]
 
 
+@st.cache_data(show_spinner="Measuring access to link workers…")
+def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.DataFrame | None:
+    """Link-worker access per LSOA (:func:`geo.bundled.link_worker_access`), bundled data only."""
+    gps = gp_practices()
+    if gps is None or not len(gps):
+        return None
+    return bundled.link_worker_access(
+        lsoas(vintage), gps, catchment=catchment, detour=detour, decay=decay
+    )
+
+
 def data_mode() -> str:
     """ "both" (bundled and mine) or "mine" (mine only), as chosen in the sidebar."""
     mode = st.session_state.get(MODE_KEY, "both")

@@ -507,6 +507,11 @@ def pilot_display(pilots: pd.DataFrame, has_stock: bool) -> pd.DataFrame:
     out["Neighbourhoods"] = pilots["n_lsoas"]
     out["Mean gap"] = pd.to_numeric(pilots["gap_mean"]).round(3)
     out["Highest gap"] = pd.to_numeric(pilots["gap_max"]).round(3)
+    if "priority" in pilots.columns:
+        out["Priority"] = pd.to_numeric(pilots["priority"]).round(3)
+        out["Housing association households"] = (
+            pd.to_numeric(pilots["ha_households"]).round(0).astype("Int64")
+        )
     if has_stock:
         out["Your homes"] = pd.to_numeric(pilots["ha_homes"]).round(0).astype("Int64")
     out["Population"] = pd.to_numeric(pilots["population"]).round(0).astype("Int64")
