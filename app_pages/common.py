@@ -133,6 +133,19 @@ def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.D
     )
 
 
+@st.cache_data(show_spinner="Measuring need and access across London…")
+def bundled_gaps(vintage: str) -> pd.DataFrame | None:
+    """The gap table with default settings on the bundled directory (all themes, 800 m)."""
+    from geo import gapview as gv
+
+    sup = bundled_supply()
+    if sup is None:
+        return None
+    params = gv.GapParams(vintage=vintage)
+    table = gv.compute_gaps(lsoas(vintage), sup, params)
+    return gv.add_link_workers(table, lw_access(vintage, 800.0, 1.3, "step"))
+
+
 def data_mode() -> str:
     """ "both" (bundled and mine) or "mine" (mine only), as chosen in the sidebar."""
     mode = st.session_state.get(MODE_KEY, "both")

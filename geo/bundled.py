@@ -546,3 +546,127 @@ def pcns_serving(link_workers: pd.DataFrame, borough_code: str) -> pd.DataFrame:
     codes = link_workers["borough_codes"].fillna("").astype(str).str.split("; ")
     mask = codes.map(lambda cs: borough_code in cs)
     return link_workers[mask.to_numpy(dtype=bool)].sort_values("lw_per_10k", ascending=False)
+
+
+def _theme_cells(rec: dict, beyond: pd.DataFrame | None, code: str, uncovered: Iterable[str]):
+    skip = set(uncovered)
+    for theme in SERVICE_THEMES:
+        count_col, share_col = f"{theme}: beyond reach", f"{theme}: share"
+        if theme in skip or beyond is None or count_col not in beyond.columns:
+            if theme in skip:
+                rec[f"{theme}: beyond reach"] = NO_DATA_TEXT
+            continue
+        if code not in beyond.index:
+            continue
+        rec[f"{theme}: beyond reach"] = int(round(beyond.at[code, count_col]))
+        share = beyond.at[code, share_col]
+        rec[f"{theme}: % beyond reach"] = round(float(share) * 100, 1) if pd.notna(share) else None
+
+
+def census_baseline(
+    boroughs: pd.DataFrame, beyond: pd.DataFrame | None, uncovered: Iterable[str] = ()
+) -> pd.DataFrame:
+    """The Census baseline table: London, then each borough (most HA households first).
+
+    Parameters
+    ----------
+    boroughs
+        ``io.load_boroughs("iod2025")`` with ``ha_households``, ``households``,
+        ``ha_households_in_10``, ``ha_households_in_20``.
+    beyond
+        :func:`ha_beyond_reach` output (or None when no places are used).
+    uncovered
+        Themes shown as :data:`NO_DATA_TEXT` instead of a count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Area``, ``Housing association households``, ``% of households``, ``In most
+        deprived 10%``, ``% of them (10%)``, ``In most deprived 20%``, ``% of them (20%)`` and
+        per theme ``"{theme}: beyond reach"`` and ``"{theme}: % beyond reach"``.
+    """
+    order = boroughs.sort_values("ha_households", ascending=False)
+    london = {
+        "borough_name": "London",
+        "ha_households": boroughs["ha_households"].sum(),
+        "households": boroughs["households"].sum(),
+        "ha_households_in_10": boroughs["ha_households_in_10"].sum(),
+        "ha_households_in_20": boroughs["ha_households_in_20"].sum(),
+    }
+    rows = []
+    items = [("London", pd.Series(london))] + list(order.iterrows())
+    for code, row in items:
+        ha = float(row["ha_households"])
+        rec = {
+            "Area": row["borough_name"],
+            "Housing association households": int(round(ha)),
+            "% of households": round(ha / float(row["households"]) * 100, 1),
+            "In most deprived 10%": int(round(row["ha_households_in_10"])),
+            "% of them (10%)": round(float(row["ha_households_in_10"]) / ha * 100, 1)
+            if ha
+            else None,
+            "In most deprived 20%": int(round(row["ha_households_in_20"])),
+            "% of them (20%)": round(float(row["ha_households_in_20"]) / ha * 100, 1)
+            if ha
+            else None,
+        }
+        _theme_cells(rec, beyond, code, uncovered)
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def homes_vs_baseline(
+    stock: pd.DataFrame,
+    lsoas: pd.DataFrame,
+    mine_beyond: pd.DataFrame,
+    boroughs: pd.DataFrame,
+    census_beyond: pd.DataFrame | None,
+    uncovered: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The user's homes beside the Census baseline, for each borough their homes are in.
+
+    Two rows per borough ("Your homes", "Census 2021: housing association households"), with
+    the columns of :func:`census_baseline` (count, in the most deprived 10% / 20% by IMD 2025
+    decile of the home's LSOA, beyond reach of each theme).
+    """
+    units = pd.to_numeric(stock.get("units", 1), errors="coerce").fillna(1.0)
+    units = units if isinstance(units, pd.Series) else pd.Series(1.0, index=stock.index)
+    decile = lsoas["imd_decile"].reindex(stock["lsoa_code"]).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "b": stock["borough_code"].to_numpy(),
+            "u": units.to_numpy(),
+            "in10": np.where(decile == 1, units, 0.0),
+            "in20": np.where(decile <= 2, units, 0.0),
+        }
+    )
+    mine = frame.groupby("b").sum()
+    base = census_baseline(boroughs, census_beyond, uncovered).set_index("Area")
+    rows = []
+    for code in mine.sort_values("u", ascending=False).index:
+        name = boroughs.at[code, "borough_name"] if code in boroughs.index else code
+        u = float(mine.at[code, "u"])
+        rec = {
+            "Borough": name,
+            "Who": "Your homes",
+            "Homes / households": int(round(u)),
+            "In most deprived 10%": int(round(mine.at[code, "in10"])),
+            "% of them (10%)": round(mine.at[code, "in10"] / u * 100, 1) if u else None,
+            "In most deprived 20%": int(round(mine.at[code, "in20"])),
+            "% of them (20%)": round(mine.at[code, "in20"] / u * 100, 1) if u else None,
+        }
+        _theme_cells(rec, mine_beyond, code, uncovered)
+        rows.append(rec)
+        if name in base.index:
+            b = base.loc[name]
+            census = {
+                "Borough": name,
+                "Who": "Census 2021: housing association households",
+                "Homes / households": b["Housing association households"],
+            }
+            census.update(
+                {k: v for k, v in b.items() if k not in ("Housing association households",)}
+            )
+            census.pop("% of households", None)
+            rows.append(census)
+    return pd.DataFrame(rows)
