@@ -761,7 +761,8 @@ def _build_bundled(
     jc, n = bundle.read_jobcentres(raw, lookup)
     notes += n
     parts.append(bundle.finish_places(jc, "jobcentre", l21, l11, names))
-    services = bundle.services_frame(parts)
+    services, n = bundle.services_frame(parts)
+    notes += n
     if not services["service_id"].is_unique:
         dup = services.loc[services["service_id"].duplicated(), "service_id"].head(3).tolist()
         raise BuildError(f"service directory: duplicate service_id, e.g. {dup}")
@@ -796,6 +797,11 @@ def _build_bundled(
         "polygon, source, vintage and licence per row. EPSG:27700 points.",
         sorted({CATEGORIES[c]["attribution"] for c in CATEGORIES if c != "park"}),
         meta={
+            "source": "NHS England, NHS website, Arts Council England, Libraries Hacked, GLA, "
+            "OpenStreetMap, DWP (see categories)",
+            "vintage": "2016 to December 2025 (per category)",
+            "licence": f"{OGL}; places of worship: Open Database License 1.0 "
+            "(© OpenStreetMap contributors)",
             "categories": {
                 c: {k: CATEGORIES[c][k] for k in ("label", "source", "vintage", "licence")}
                 for c in CATEGORIES

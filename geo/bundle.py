@@ -122,7 +122,11 @@ def read_tenure_2011(raw: Path) -> pd.DataFrame:
 
 
 def read_census_population(raw: Path) -> pd.DataFrame:
-    """Census 2021 TS007A usual residents per LSOA 2021: all ages and 65+ (last four bands)."""
+    """Census 2021 TS007A usual residents per LSOA 2021: all ages and aged 65 and over.
+
+    TS007A has 18 five-year bands (0-4 ... 80-84, 85+); 65+ is the sum of the last *five*
+    (65-69, 70-74, 75-79, 80-84, 85+). The last four would be 70+.
+    """
     df = pd.read_csv(raw / TS007A, dtype={"geography code": str})
     bands = [c for c in df.columns if c.startswith("Age: Aged")]
     old = [
@@ -670,9 +674,26 @@ def read_jobcentres(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list
     return out.drop(columns="town").sort_values("service_id"), notes
 
 
-def services_frame(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    """Concatenate finished category frames into the directory, indexed by ``service_id``."""
-    frame = pd.concat(parts, ignore_index=True)
+def services_frame(parts: list[gpd.GeoDataFrame]) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Concatenate finished category frames into the directory, one row per place.
+
+    Within a category, two rows with the same name (letters and digits, case ignored) at the
+    same location, or with the same name and postcode, are one place: the row with the first
+    ``service_id`` is kept. Returns the frame (sorted by ``service_id``) and a note.
+    """
+    frame = pd.concat(parts, ignore_index=True).sort_values("service_id", kind="stable")
+    key = _name_key(frame["name"])
+    same_xy = pd.DataFrame({"c": frame["category"], "k": key, "x": frame["easting"]})
+    same_xy["y"] = frame["northing"]
+    dup = same_xy.duplicated()
+    same_pc = pd.DataFrame({"c": frame["category"], "k": key, "p": frame["postcode"]})
+    dup |= same_pc.duplicated() & frame["postcode"].notna()
+    dropped = frame.loc[dup, "service_id"].tolist()
+    frame = frame[~dup]
+    notes = [
+        f"{len(dropped)} repeated listing(s) dropped (same category, name and location or "
+        "postcode as another row): " + ", ".join(dropped)
+    ]
     extra = [
         "practice_code",
         "pcn_code",
@@ -688,7 +709,7 @@ def services_frame(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         if col not in frame:
             frame[col] = None
     cols = ["service_id", *_SERVICE_COLUMNS, *extra, "geometry"]
-    return frame[cols].sort_values("service_id").reset_index(drop=True)
+    return frame[cols].reset_index(drop=True), notes
 
 
 # --------------------------------------------------------------------------------------------
