@@ -36,6 +36,8 @@ EDGE_SPACING_M = 50.0
 #: A place-of-worship point within this distance of a building polygon with the same name
 #: (or any polygon it lies inside) is the same place (metres).
 POFW_SAME_M = 50.0
+#: Building polygons of the same name this close (metres) are parts of one place.
+POFW_PART_M = 10.0
 
 TENURE21 = "tenure/census2021-ts054/census2021-ts054-lsoa.csv"
 TENURE11 = "tenure/census2011-ks402ew/census2011-tenure-lsoa.csv"
@@ -588,15 +590,30 @@ def _slug(text: str) -> str:
 def read_places_of_worship(raw: Path) -> tuple[pd.DataFrame, list[str]]:
     """OpenStreetMap places of worship (July 2019): one row per place.
 
-    Building polygons are placed at their representative point (always inside). A point that
-    lies inside a polygon, or within :data:`POFW_SAME_M` metres of a polygon with the same name,
-    is the same place and is dropped in favour of the polygon.
+    Building polygons are placed at their representative point (always inside). One place
+    mapped twice is counted once:
+
+    - buildings with the same name within :data:`POFW_PART_M` metres of each other are parts of
+      one place: the largest is kept;
+    - points with the same name within :data:`POFW_SAME_M` metres of each other: the first
+      (lowest OSM id) is kept;
+    - a point inside a building, or within :data:`POFW_SAME_M` metres of a building with the
+      same name, is dropped in favour of the building.
     """
     pts = gpd.read_file(raw / f"{POFW_POINTS}.shp", engine="pyogrio").to_crs(BNG)
     areas = gpd.read_file(raw / f"{POFW_AREAS}.shp", engine="pyogrio").to_crs(BNG)
     areas["geometry"] = shapely.make_valid(areas.geometry.values)
-    pts = pts.drop_duplicates("osm_id")
-    areas = areas.drop_duplicates("osm_id")
+    pts = pts.drop_duplicates("osm_id").sort_values("osm_id").reset_index(drop=True)
+    areas = areas.drop_duplicates("osm_id").sort_values("osm_id").reset_index(drop=True)
+    area_m2 = shapely.area(areas.geometry.values)
+    a_key = _name_key(areas["name"]).to_numpy()
+    i, j = _same_name_pairs(areas.geometry.values, a_key, POFW_PART_M)
+    part = np.zeros(len(areas), dtype=bool)
+    part[np.where(area_m2[i] >= area_m2[j], j, i)] = True
+    p_key = _name_key(pts["name"]).to_numpy()
+    i, j = _same_name_pairs(pts.geometry.values, p_key, POFW_SAME_M)
+    repeat = np.zeros(len(pts), dtype=bool)
+    repeat[j] = True  # i < j: keep the lower OSM id
     tree = shapely.STRtree(areas.geometry.values)
     p_in, a_in = tree.query(pts.geometry.values, predicate="intersects")
     p_near, a_near = tree.query(pts.geometry.values, predicate="dwithin", distance=POFW_SAME_M)
@@ -606,7 +623,8 @@ def read_places_of_worship(raw: Path) -> tuple[pd.DataFrame, list[str]]:
     dup = np.zeros(len(pts), dtype=bool)
     dup[p_in] = True
     dup[p_near[same_name]] = True
-    kept_pts = pts[~dup]
+    kept_pts = pts[~dup & ~repeat]
+    areas = areas[~part]
     rep = shapely.point_on_surface(areas.geometry.values)
     frames = []
     for src, xy, kind in (
@@ -629,10 +647,22 @@ def read_places_of_worship(raw: Path) -> tuple[pd.DataFrame, list[str]]:
         )
     out = pd.concat(frames, ignore_index=True).drop_duplicates("service_id")
     notes = [
-        f"Places of worship: {len(areas)} building polygons and {len(pts)} points; "
-        f"{int(dup.sum())} points dropped as the same place as a building."
+        f"Places of worship: {len(areas) + int(part.sum())} building polygons and {len(pts)} "
+        f"points; {int(part.sum())} buildings are parts of a larger building of the same place, "
+        f"{int(dup.sum())} points are the same place as a building and "
+        f"{int((repeat & ~dup).sum())} repeat another point of the same name."
     ]
     return out.sort_values("service_id"), notes
+
+
+def _same_name_pairs(
+    geoms: np.ndarray, keys: np.ndarray, distance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``i < j`` of geometries within ``distance`` with the same non-empty name key."""
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="dwithin", distance=distance)
+    keep = (i < j) & (keys[i] == keys[j]) & (keys[i] != "")
+    return i[keep], j[keep]
 
 
 def read_jobcentres(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
