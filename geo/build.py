@@ -12,8 +12,14 @@ Outputs (see ``docs/ARCHITECTURE.md``)::
     data/boundaries/boroughs_2021.parquet  33 boroughs + IoD2025 borough summaries
     data/boundaries/boroughs_2011.parquet  33 boroughs + IoD2019 borough summaries
     data/web/*.parquet                     EPSG:4326, coverage-simplified, rounded, code only
-    data/postcodes/london_postcodes.parquet  only when a postcode lookup is in the raw folder
-    data/MANIFEST.json                     inputs, sha256, licence and build date of each file
+    data/postcodes/london_postcodes.parquet  London postcodes (Code-Point Open) + area codes
+    data/services/services.parquet         service directory, one point per place
+    data/services/parks.parquet            park polygons; park_edges.parquet: edge points
+    data/services/link_workers.parquet     link-worker FTE per Primary Care Network
+    data/MANIFEST.json                     inputs, sha256, source, vintage, licence, notes
+
+LSOA tables carry Census 2021 population, disability and tenure (LSOA 2021) and Census 2011
+tenure (LSOA 2011); the readers for those and for the bundled layers are in :mod:`geo.bundle`.
 
 The build is deterministic: the same inputs give the same bytes (the build date is the UTC day,
 or ``SOURCE_DATE_EPOCH`` when set).

@@ -444,3 +444,27 @@ def test_manifest_lists_bundled_files_with_source_vintage_licence():
         or "Open Database" in files["services/services.parquet"]["licence"]
     )
     assert files["postcodes/london_postcodes.parquet"]["source"] == LOOKUP_LABEL
+
+
+@pytest.mark.parametrize(
+    ("loader", "name"),
+    [
+        (io.load_postcodes, "london_postcodes.parquet"),
+        (io.load_services, "services.parquet"),
+        (io.load_parks, "parks.parquet"),
+        (io.load_park_edges, "park_edges.parquet"),
+        (io.load_link_workers, "link_workers.parquet"),
+    ],
+)
+def test_bundled_loaders_fail_clearly(tmp_path, loader, name):
+    with pytest.raises(io.DataError, match=name.replace(".", r"\.") + ".*python -m geo.build"):
+        loader(data_dir=tmp_path)
+
+
+def test_loaders_return_copies_of_bundled_layers():
+    a = io.load_services()
+    a["name"] = "changed"
+    assert (io.load_services()["name"] != "changed").all()
+    p = io.load_postcodes()
+    p["borough_code"] = "x"
+    assert io.load_postcodes()["borough_code"].str.startswith("E09").all()
