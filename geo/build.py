@@ -12,8 +12,14 @@ Outputs (see ``docs/ARCHITECTURE.md``)::
     data/boundaries/boroughs_2021.parquet  33 boroughs + IoD2025 borough summaries
     data/boundaries/boroughs_2011.parquet  33 boroughs + IoD2019 borough summaries
     data/web/*.parquet                     EPSG:4326, coverage-simplified, rounded, code only
-    data/postcodes/london_postcodes.parquet  only when a postcode lookup is in the raw folder
-    data/MANIFEST.json                     inputs, sha256, licence and build date of each file
+    data/postcodes/london_postcodes.parquet  London postcodes (Code-Point Open) + area codes
+    data/services/services.parquet         service directory, one point per place
+    data/services/parks.parquet            park polygons; park_edges.parquet: edge points
+    data/services/link_workers.parquet     link-worker FTE per Primary Care Network
+    data/MANIFEST.json                     inputs, sha256, source, vintage, licence, notes
+
+LSOA tables carry Census 2021 population, disability and tenure (LSOA 2021) and Census 2011
+tenure (LSOA 2011); the readers for those and for the bundled layers are in :mod:`geo.bundle`.
 
 The build is deterministic: the same inputs give the same bytes (the build date is the UTC day,
 or ``SOURCE_DATE_EPOCH`` when set).
@@ -761,7 +767,8 @@ def _build_bundled(
     jc, n = bundle.read_jobcentres(raw, lookup)
     notes += n
     parts.append(bundle.finish_places(jc, "jobcentre", l21, l11, names))
-    services = bundle.services_frame(parts)
+    services, n = bundle.services_frame(parts)
+    notes += n
     if not services["service_id"].is_unique:
         dup = services.loc[services["service_id"].duplicated(), "service_id"].head(3).tolist()
         raise BuildError(f"service directory: duplicate service_id, e.g. {dup}")
@@ -796,6 +803,11 @@ def _build_bundled(
         "polygon, source, vintage and licence per row. EPSG:27700 points.",
         sorted({CATEGORIES[c]["attribution"] for c in CATEGORIES if c != "park"}),
         meta={
+            "source": "NHS England, NHS website, Arts Council England, Libraries Hacked, GLA, "
+            "OpenStreetMap, DWP (see categories)",
+            "vintage": "2016 to December 2025 (per category)",
+            "licence": f"{OGL}; places of worship: Open Database License 1.0 "
+            "(© OpenStreetMap contributors)",
             "categories": {
                 c: {k: CATEGORIES[c][k] for k in ("label", "source", "vintage", "licence")}
                 for c in CATEGORIES

@@ -36,6 +36,8 @@ EDGE_SPACING_M = 50.0
 #: A place-of-worship point within this distance of a building polygon with the same name
 #: (or any polygon it lies inside) is the same place (metres).
 POFW_SAME_M = 50.0
+#: Building polygons of the same name this close (metres) are parts of one place.
+POFW_PART_M = 10.0
 
 TENURE21 = "tenure/census2021-ts054/census2021-ts054-lsoa.csv"
 TENURE11 = "tenure/census2011-ks402ew/census2011-tenure-lsoa.csv"
@@ -122,7 +124,11 @@ def read_tenure_2011(raw: Path) -> pd.DataFrame:
 
 
 def read_census_population(raw: Path) -> pd.DataFrame:
-    """Census 2021 TS007A usual residents per LSOA 2021: all ages and 65+ (last four bands)."""
+    """Census 2021 TS007A usual residents per LSOA 2021: all ages and aged 65 and over.
+
+    TS007A has 18 five-year bands (0-4 ... 80-84, 85+); 65+ is the sum of the last *five*
+    (65-69, 70-74, 75-79, 80-84, 85+). The last four would be 70+.
+    """
     df = pd.read_csv(raw / TS007A, dtype={"geography code": str})
     bands = [c for c in df.columns if c.startswith("Age: Aged")]
     old = [
@@ -584,15 +590,30 @@ def _slug(text: str) -> str:
 def read_places_of_worship(raw: Path) -> tuple[pd.DataFrame, list[str]]:
     """OpenStreetMap places of worship (July 2019): one row per place.
 
-    Building polygons are placed at their representative point (always inside). A point that
-    lies inside a polygon, or within :data:`POFW_SAME_M` metres of a polygon with the same name,
-    is the same place and is dropped in favour of the polygon.
+    Building polygons are placed at their representative point (always inside). One place
+    mapped twice is counted once:
+
+    - buildings with the same name within :data:`POFW_PART_M` metres of each other are parts of
+      one place: the largest is kept;
+    - points with the same name within :data:`POFW_SAME_M` metres of each other: the first
+      (lowest OSM id) is kept;
+    - a point inside a building, or within :data:`POFW_SAME_M` metres of a building with the
+      same name, is dropped in favour of the building.
     """
     pts = gpd.read_file(raw / f"{POFW_POINTS}.shp", engine="pyogrio").to_crs(BNG)
     areas = gpd.read_file(raw / f"{POFW_AREAS}.shp", engine="pyogrio").to_crs(BNG)
     areas["geometry"] = shapely.make_valid(areas.geometry.values)
-    pts = pts.drop_duplicates("osm_id")
-    areas = areas.drop_duplicates("osm_id")
+    pts = pts.drop_duplicates("osm_id").sort_values("osm_id").reset_index(drop=True)
+    areas = areas.drop_duplicates("osm_id").sort_values("osm_id").reset_index(drop=True)
+    area_m2 = shapely.area(areas.geometry.values)
+    a_key = _name_key(areas["name"]).to_numpy()
+    i, j = _same_name_pairs(areas.geometry.values, a_key, POFW_PART_M)
+    part = np.zeros(len(areas), dtype=bool)
+    part[np.where(area_m2[i] >= area_m2[j], j, i)] = True
+    p_key = _name_key(pts["name"]).to_numpy()
+    i, j = _same_name_pairs(pts.geometry.values, p_key, POFW_SAME_M)
+    repeat = np.zeros(len(pts), dtype=bool)
+    repeat[j] = True  # i < j: keep the lower OSM id
     tree = shapely.STRtree(areas.geometry.values)
     p_in, a_in = tree.query(pts.geometry.values, predicate="intersects")
     p_near, a_near = tree.query(pts.geometry.values, predicate="dwithin", distance=POFW_SAME_M)
@@ -602,7 +623,8 @@ def read_places_of_worship(raw: Path) -> tuple[pd.DataFrame, list[str]]:
     dup = np.zeros(len(pts), dtype=bool)
     dup[p_in] = True
     dup[p_near[same_name]] = True
-    kept_pts = pts[~dup]
+    kept_pts = pts[~dup & ~repeat]
+    areas = areas[~part]
     rep = shapely.point_on_surface(areas.geometry.values)
     frames = []
     for src, xy, kind in (
@@ -625,10 +647,22 @@ def read_places_of_worship(raw: Path) -> tuple[pd.DataFrame, list[str]]:
         )
     out = pd.concat(frames, ignore_index=True).drop_duplicates("service_id")
     notes = [
-        f"Places of worship: {len(areas)} building polygons and {len(pts)} points; "
-        f"{int(dup.sum())} points dropped as the same place as a building."
+        f"Places of worship: {len(areas) + int(part.sum())} building polygons and {len(pts)} "
+        f"points; {int(part.sum())} buildings are parts of a larger building of the same place, "
+        f"{int(dup.sum())} points are the same place as a building and "
+        f"{int((repeat & ~dup).sum())} repeat another point of the same name."
     ]
     return out.sort_values("service_id"), notes
+
+
+def _same_name_pairs(
+    geoms: np.ndarray, keys: np.ndarray, distance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``i < j`` of geometries within ``distance`` with the same non-empty name key."""
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="dwithin", distance=distance)
+    keep = (i < j) & (keys[i] == keys[j]) & (keys[i] != "")
+    return i[keep], j[keep]
 
 
 def read_jobcentres(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -670,9 +704,26 @@ def read_jobcentres(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list
     return out.drop(columns="town").sort_values("service_id"), notes
 
 
-def services_frame(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    """Concatenate finished category frames into the directory, indexed by ``service_id``."""
-    frame = pd.concat(parts, ignore_index=True)
+def services_frame(parts: list[gpd.GeoDataFrame]) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Concatenate finished category frames into the directory, one row per place.
+
+    Within a category, two rows with the same name (letters and digits, case ignored) at the
+    same location, or with the same name and postcode, are one place: the row with the first
+    ``service_id`` is kept. Returns the frame (sorted by ``service_id``) and a note.
+    """
+    frame = pd.concat(parts, ignore_index=True).sort_values("service_id", kind="stable")
+    key = _name_key(frame["name"])
+    same_xy = pd.DataFrame({"c": frame["category"], "k": key, "x": frame["easting"]})
+    same_xy["y"] = frame["northing"]
+    dup = same_xy.duplicated()
+    same_pc = pd.DataFrame({"c": frame["category"], "k": key, "p": frame["postcode"]})
+    dup |= same_pc.duplicated() & frame["postcode"].notna()
+    dropped = frame.loc[dup, "service_id"].tolist()
+    frame = frame[~dup]
+    notes = [
+        f"{len(dropped)} repeated listing(s) dropped (same category, name and location or "
+        "postcode as another row): " + ", ".join(dropped)
+    ]
     extra = [
         "practice_code",
         "pcn_code",
@@ -688,7 +739,7 @@ def services_frame(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         if col not in frame:
             frame[col] = None
     cols = ["service_id", *_SERVICE_COLUMNS, *extra, "geometry"]
-    return frame[cols].sort_values("service_id").reset_index(drop=True)
+    return frame[cols].reset_index(drop=True), notes
 
 
 # --------------------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ CATEGORIES: dict[str, dict] = {
     },
     "jobcentre": {
         "label": "Jobcentre Plus",
-        "themes": ("Employment support", "Financial inclusion"),
+        "themes": ("Employment support",),
         "kind": "service",
         "source": "Department for Work and Pensions, Jobcentre Plus office list",
         "vintage": "2016",
@@ -132,7 +132,7 @@ CATEGORIES: dict[str, dict] = {
 NO_OPEN_DATA: dict[str, str] = {
     "Financial inclusion": "No open, London-wide dataset of money advice, debt advice, food banks "
     "or credit unions was found; upload your own directory to cover this theme. (Jobcentre Plus "
-    "offices are shown under employment support.)",
+    "offices are shown under employment support only.)",
     "Specialist and supported housing": "No open dataset of specialist or supported housing "
     "schemes by location was found (the Regulator of Social Housing's stock returns are not "
     "published at address level); upload your own stock list.",

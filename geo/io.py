@@ -155,7 +155,18 @@ def load_postcodes(data_dir: Path | None = None) -> pd.DataFrame:
     """
     required = ("postcode", "easting", "northing", "borough_code", "lsoa21_code", "lsoa11_code")
     path = _path("postcodes", "london_postcodes.parquet", data_dir=data_dir)
-    return _read_table(path, required, None).copy()
+    return _plain_text(path, required).copy()
+
+
+@lru_cache(maxsize=4)
+def _plain_text(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """The table at ``path`` with categorical columns (stored so to keep the file small) as
+    plain text."""
+    out = _read_table(path, required, None).copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("str")
+    return out
 
 
 def load_services(data_dir: Path | None = None) -> gpd.GeoDataFrame:

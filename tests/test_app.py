@@ -139,6 +139,27 @@ def test_method_page_lists_every_processed_file_and_licence():
     text = " ".join(m.value for m in at.markdown)
     assert "Open Government Licence" in text or "OGL" in text
     assert "Contains Ordnance Survey data" in text
+    # every bundled layer with its source, vintage and licence; gaps and what is not bundled
+    from geo.directory import CATEGORIES
+
+    for meta in CATEGORIES.values():
+        assert meta["label"] in text
+    for phrase in (
+        "TS054",
+        "TS007A",
+        "TS038",
+        "KS402EW",
+        "Code-Point Open",
+        "Primary Care Network Workforce",
+        "ODbL",
+        "© OpenStreetMap contributors",
+        "OS OpenData",
+        "households, not dwellings",
+        "confuse council and housing association",
+        "no workforce record",
+        "financial inclusion",
+    ):
+        assert phrase in text, phrase
     files = at.dataframe[-1].value["File"].tolist()
     assert {f["path"] for f in io.load_manifest()["files"]} == set(files)
 
