@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import bundled
 from geo import gapview as gv
+from geo import provision
 from geo.export import safe_csv
 from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.report import borough_report
@@ -87,9 +87,9 @@ lw_table = common.link_workers()
 borough_lw = None
 if gps is not None and lw_table is not None:
     st.subheader("Social prescribing link workers")
-    per_borough = bundled.borough_link_workers(gps)
+    per_borough = provision.borough_link_workers(gps)
     borough_lw = per_borough.loc[code] if code in per_borough.index else None
-    pcns = bundled.pcns_serving(lw_table, code)
+    pcns = provision.pcns_serving(lw_table, code)
     lcol = st.columns(3)
     if borough_lw is not None:
         lcol[0].metric(
@@ -137,7 +137,7 @@ places = common.directory()
 counts = None
 st.subheader("Services and places in the borough")
 if common.mode_caption("services") and places is not None:
-    counts = bundled.category_counts(places, [code]).rename(
+    counts = provision.category_counts(places, [code]).rename(
         columns={"category_label": "Category", "source_label": "Source", "places": "Places"}
     )
     st.dataframe(counts, hide_index=True, width="stretch")
@@ -254,7 +254,7 @@ st.download_button(
         gaps=top_gaps,
         parameters={
             "Deciles shown": f"{sel.deciles[0]}-{sel.deciles[1]}",
-            "Data used": bundled.MODES[common.data_mode()],
+            "Data used": provision.MODES[common.data_mode()],
             "Gap settings": "all themes, 800 m walking (x1.3 detour), need = health, income, "
             "employment",
         },

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import bundled, io
+from geo import io, provision
 from geo.indicators import DOMAINS, EXTRA_INDICATORS, INDICATOR_LABELS, VINTAGES
 from geo.selection import MEASURE_LABELS, Selection, from_query
 
@@ -83,7 +83,7 @@ def _load(name: str):
 
 @st.cache_resource(show_spinner="Loading the service directory…")
 def bundled_directory() -> gpd.GeoDataFrame | None:
-    """The bundled services and parks as points (:func:`geo.bundled.bundled_directory`).
+    """The bundled services and parks as points (:func:`geo.provision.bundled_directory`).
 
     Shared by every session (cache_resource): callers must not modify it.
     """
@@ -92,7 +92,7 @@ def bundled_directory() -> gpd.GeoDataFrame | None:
         return None
     from geo.directory import CATEGORIES, NO_OPEN_DATA
 
-    return bundled.bundled_directory(
+    return provision.bundled_directory(
         services, _load("load_parks"), categories=CATEGORIES, no_open_data=NO_OPEN_DATA
     )
 
@@ -106,7 +106,7 @@ def park_edges() -> gpd.GeoDataFrame | None:
 def bundled_supply() -> gpd.GeoDataFrame | None:
     """The bundled directory for access measures (parks as their edge points)."""
     directory = bundled_directory()
-    return None if directory is None else bundled.access_supply(directory, park_edges())
+    return None if directory is None else provision.access_supply(directory, park_edges())
 
 
 @st.cache_resource(show_spinner=False)
@@ -124,11 +124,11 @@ def gp_practices() -> gpd.GeoDataFrame | None:
 
 @st.cache_data(show_spinner="Measuring access to link workers…")
 def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.DataFrame | None:
-    """Link-worker access per LSOA (:func:`geo.bundled.link_worker_access`), bundled data only."""
+    """Link-worker access per LSOA (:func:`geo.provision.link_worker_access`), bundled data only."""
     gps = gp_practices()
     if gps is None or not len(gps):
         return None
-    return bundled.link_worker_access(
+    return provision.link_worker_access(
         lsoas(vintage), gps, catchment=catchment, detour=detour, decay=decay
     )
 
@@ -149,12 +149,12 @@ def bundled_gaps(vintage: str) -> pd.DataFrame | None:
 def data_mode() -> str:
     """ "both" (bundled and mine) or "mine" (mine only), as chosen in the sidebar."""
     mode = st.session_state.get(MODE_KEY, "both")
-    return mode if mode in bundled.MODES else "both"
+    return mode if mode in provision.MODES else "both"
 
 
 def directory(mode: str | None = None) -> gpd.GeoDataFrame | None:
     """Places to show: bundled and/or the user's services (one point per place)."""
-    return bundled.combine(
+    return provision.combine(
         bundled_directory(), st.session_state.get("services"), mode or data_mode()
     )
 
@@ -165,8 +165,8 @@ def supply(mode: str | None = None) -> gpd.GeoDataFrame | None:
     mine = st.session_state.get("services")
     if mode == "both" and (mine is None or not len(mine)):
         return bundled_supply()
-    combined = bundled.combine(bundled_directory(), mine, mode)
-    return None if combined is None else bundled.access_supply(combined, park_edges())
+    combined = provision.combine(bundled_directory(), mine, mode)
+    return None if combined is None else provision.access_supply(combined, park_edges())
 
 
 def mode_caption(uses: str = "services") -> bool:
@@ -284,8 +284,8 @@ def sidebar_selection() -> Selection:
     sb.selectbox("Service theme", options=theme_options(), key="theme")
     sb.radio(
         "Services and homes used",
-        options=list(bundled.MODES),
-        format_func=bundled.MODES.get,
+        options=list(provision.MODES),
+        format_func=provision.MODES.get,
         key=MODE_KEY,
         help="Bundled and mine: the official open data bundled with the app plus your "
         "uploads. Mine only: your uploads alone.",

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import bundled, gap, layers, maps
+from geo import gap, layers, maps, provision
 from geo import gapview as gv
 from geo.directory import CATEGORIES, NO_OPEN_DATA
 from geo.export import safe_csv, safe_geojson
@@ -40,7 +40,7 @@ raw_services = common.supply(mode)  # bundled and/or uploaded places; parks as e
 stock = st.session_state.get("stock")
 has_services = raw_services is not None and len(raw_services) > 0
 has_stock = stock is not None and len(stock) > 0
-uncovered = bundled.uncovered_themes(raw_services, NO_OPEN_DATA)
+uncovered = provision.uncovered_themes(raw_services, NO_OPEN_DATA)
 LW = "link_workers"
 
 bor = common.boroughs(sel.vintage)
@@ -302,7 +302,7 @@ meta = gv.metadata(
     n_homes=float(homes.sum()) if homes is not None else None,
     sources=common.SOURCES_SHORT,
 )
-meta["data_used"] = bundled.MODES[mode]
+meta["data_used"] = provision.MODES[mode]
 meta["access_to"] = (
     "social prescribing link workers (PCN FTE placed at practices by registered patients; "
     "NHS England, November 2025)"
@@ -415,7 +415,7 @@ def _finish_map(m: folium.Map) -> None:
 # --------------------------------------------------------------------------------------------
 if no_data_theme and has_services:
     headline = (
-        f"{sel.theme}: {bundled.NO_DATA_TEXT}."
+        f"{sel.theme}: {provision.NO_DATA_TEXT}."
         if sel.theme in NO_OPEN_DATA
         else f"None of the places used serves {sel.theme}."
     )
@@ -485,7 +485,7 @@ m1.metric(
     else ("Places in this theme" if sel.theme != gv.ALL_THEMES else "Places used"),
     f"{gv.count_places(in_theme):,}",
     help=f"of {gv.count_places(services):,} places used (all London; "
-    f"{bundled.MODES[mode].lower()})",
+    f"{provision.MODES[mode].lower()})",
 )
 m2.metric("Neighbourhoods shown", f"{len(scope):,}")
 m3.metric(
@@ -507,7 +507,7 @@ if len(in_theme) == 0:
 if measure != LW and sel.theme == gv.ALL_THEMES and uncovered:
     st.caption(
         "Themes not scored: "
-        + "; ".join(f"**{t}**: {bundled.NO_DATA_TEXT}" for t in uncovered)
+        + "; ".join(f"**{t}**: {provision.NO_DATA_TEXT}" for t in uncovered)
         + ". They are left out of the access measure, not counted as zero access."
     )
 if measure == LW:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping, upload_ui
-from geo import access, bundled
+from geo import access, provision
 from geo import gapview as gv
 from geo.directory import NO_OPEN_DATA
 from geo.export import safe_csv
@@ -60,13 +60,13 @@ catchment = st.select_slider(
 )
 has_places = common.mode_caption("services")
 supply = common.supply() if has_places else None
-uncovered = bundled.uncovered_themes(supply, NO_OPEN_DATA)
+uncovered = provision.uncovered_themes(supply, NO_OPEN_DATA)
 
 
 @st.cache_data(show_spinner="Counting households beyond reach…")
 def _census_beyond(catchment: float) -> pd.DataFrame:
     """Census baseline with the bundled directory only (shared across sessions)."""
-    return bundled.ha_beyond_reach(
+    return provision.ha_beyond_reach(
         common.lsoas("iod2025"), common.bundled_supply(), catchment=catchment
     )
 
@@ -75,7 +75,7 @@ def _beyond(catchment: float) -> pd.DataFrame:
     mine = st.session_state.get("services")
     if common.data_mode() == "both" and (mine is None or not len(mine)):
         return _census_beyond(catchment)
-    return bundled.ha_beyond_reach(common.lsoas("iod2025"), supply, catchment=catchment)
+    return provision.ha_beyond_reach(common.lsoas("iod2025"), supply, catchment=catchment)
 
 
 bor21 = common.boroughs("iod2025")
@@ -107,7 +107,7 @@ else:
         "deciles 1-2",
     )
     beyond = _beyond(float(catchment)) if supply is not None else None
-    baseline = bundled.census_baseline(bor21, beyond)
+    baseline = provision.census_baseline(bor21, beyond)
     st.subheader(f"Households beyond walking reach ({catchment:,} m) of each theme, by borough")
     st.caption(
         f"'Beyond reach': no place of the theme within {catchment:,} m walking (straight line "
@@ -116,14 +116,14 @@ else:
         + (
             "none (mine only, no upload)."
             if supply is None
-            else f"{bundled.MODES[common.data_mode()].lower()}."
+            else f"{provision.MODES[common.data_mode()].lower()}."
         )
     )
     if uncovered:
         st.caption(
             "Not scored: "
             + "; ".join(
-                f"**{t}**: {bundled.NO_DATA_TEXT if t in NO_OPEN_DATA else 'no place of this theme'}"
+                f"**{t}**: {provision.NO_DATA_TEXT if t in NO_OPEN_DATA else 'no place of this theme'}"
                 for t in uncovered
             )
             + "."
@@ -138,7 +138,7 @@ else:
                 "deprivation=English Indices of Deprivation 2025 (MHCLG, OGL)",
                 f"catchment_m={catchment}",
                 "detour_factor=1.3",
-                f"data_used={bundled.MODES[common.data_mode()]}",
+                f"data_used={provision.MODES[common.data_mode()]}",
                 common.SOURCES_SHORT,
             ],
         ),
@@ -254,9 +254,9 @@ else:
         "homes are measured from their own location, Census households from their "
         "neighbourhood's centre."
     )
-    mine_beyond = bundled.homes_beyond_reach(stock, services, catchment=catchment)
+    mine_beyond = provision.homes_beyond_reach(stock, services, catchment=catchment)
     census_beyond = _beyond(float(catchment))
-    side = bundled.homes_vs_baseline(
+    side = provision.homes_vs_baseline(
         stock, lsoas, mine_beyond, bor21, census_beyond, uncovered=uncovered
     )
     st.dataframe(side, width="stretch", hide_index=True)
@@ -288,7 +288,7 @@ st.download_button(
             f"catchment_m={catchment}",
             "detour_factor=1.3",
             f"places_used={gv.count_places(services)}",
-            f"data_used={bundled.MODES[common.data_mode()]}",
+            f"data_used={provision.MODES[common.data_mode()]}",
             "deprivation=English Indices of Deprivation 2025 (MHCLG, OGL)",
         ],
     ),

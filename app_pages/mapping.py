@@ -7,7 +7,7 @@ import geopandas as gpd
 from streamlit_folium import st_folium
 
 from app_pages import common
-from geo import bundled, layers, maps
+from geo import layers, maps, provision
 from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
 
@@ -116,7 +116,7 @@ def _add_bundled(
     places = common.directory()
     if places is not None and len(places):
         if sel.theme != common.ALL_THEMES:
-            places = bundled.theme_rows(places, sel.theme)
+            places = provision.theme_rows(places, sel.theme)
         if sel.boroughs:
             minx, miny, maxx, maxy = (
                 common.boroughs(sel.vintage).loc[list(sel.boroughs)].total_bounds

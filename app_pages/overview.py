@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import bundled
+from geo import provision
 from geo.export import safe_csv
 from geo.indicators import DOMAIN_LABELS, INDICATOR_LABELS, VINTAGES
 from geo.selection import borough_comparison, filter_lsoas
@@ -50,7 +50,7 @@ if "ha_households" in shown.columns:
     c4[2].metric(
         "Services and places on the map",
         f"{0 if places is None else len(places):,}",
-        help=f"{bundled.MODES[common.data_mode()]}; switch categories on in the layer list.",
+        help=f"{provision.MODES[common.data_mode()]}; switch categories on in the layer list.",
     )
 
 m = mapping.build_map(sel, stock=st.session_state.get("stock"), bundled_layers=True)
@@ -112,7 +112,7 @@ with right:
         )
     gps = common.gp_practices()
     if gps is not None and sel.vintage == "iod2025":
-        lwb = bundled.borough_link_workers(gps)
+        lwb = provision.borough_link_workers(gps)
         table = table.join(lwb[["lw_per_10k"]].round(2))
     if sel.domain == "ha_share" and "ha_share" in table.columns:
         table = table.sort_values("ha_share", ascending=False)

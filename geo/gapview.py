@@ -355,7 +355,7 @@ def _add_census_homes(table: pd.DataFrame, lsoas: pd.DataFrame) -> None:
 
 
 def add_link_workers(table: pd.DataFrame, lw: pd.DataFrame | None) -> pd.DataFrame:
-    """The table with link-worker access (:func:`geo.bundled.link_worker_access`) added."""
+    """The table with link-worker access (:func:`geo.provision.link_worker_access`) added."""
     if lw is None:
         return table
     out = table.copy()
@@ -372,7 +372,7 @@ def compute_lw_gaps(
 ) -> pd.DataFrame:
     """London-wide gap table where access is to social prescribing link workers.
 
-    Access is ``lw["lw_access_per_10k"]`` (:func:`geo.bundled.link_worker_access`: E2SFCA of
+    Access is ``lw["lw_access_per_10k"]`` (:func:`geo.provision.link_worker_access`: E2SFCA of
     each PCN's link-worker FTE placed at its practices by registered patients, demand =
     residents); the gap, classes and ranks are as in :func:`compute_gaps`. ``within_all`` is
     the number of practices with a known FTE in reach.

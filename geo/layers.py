@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo import maps
-from geo.bundled import SHORT_SOURCES, UPLOAD
+from geo.provision import SHORT_SOURCES, UPLOAD
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -109,7 +109,7 @@ def add_category_layers(
     m
         The map.
     directory
-        :func:`geo.bundled.combine` output (any CRS).
+        :func:`geo.provision.combine` output (any CRS).
     categories
         ``geo.directory.CATEGORIES`` (label, source, vintage, vintage_year).
     show

@@ -99,7 +99,7 @@ def borough_report(
     census_label
         The Census the housing figures come from.
     link_workers
-        A row of :func:`geo.bundled.borough_link_workers` (``lw_per_10k``, ``lw_fte``,
+        A row of :func:`geo.provision.borough_link_workers` (``lw_per_10k``, ``lw_fte``,
         ``practices``, ``practices_unknown``), or None.
     pcns
         The PCNs serving the borough (any columns), or None.

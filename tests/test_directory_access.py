@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geo import access, bundled, gap, gapview
+from geo import access, gap, gapview, provision
 
 CATS = {
     "gp_practice": {"label": "GP practices"},
@@ -96,7 +96,7 @@ def _synthetic_park() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 @pytest.fixture
 def directory() -> gpd.GeoDataFrame:
     parks, _ = _synthetic_park()
-    return bundled.bundled_directory(
+    return provision.bundled_directory(
         _synthetic_services(), parks, categories=CATS, no_open_data=NO_OPEN, today_year=2026
     )
 
@@ -119,25 +119,25 @@ def test_combine_modes_and_origin(directory):
         geometry=[Point(3500, 500)],
         crs=27700,
     )
-    both = bundled.combine(directory, mine, "both")
+    both = provision.combine(directory, mine, "both")
     assert len(both) == 5
-    assert both.loc["upload:2", "source_label"] == bundled.UPLOAD
+    assert both.loc["upload:2", "source_label"] == provision.UPLOAD
     assert both.loc["upload:2", "themes"] == ["Financial inclusion"]
-    only = bundled.combine(directory, mine, "mine")
+    only = provision.combine(directory, mine, "mine")
     assert list(only.index) == ["upload:2"]
-    assert bundled.combine(directory, None, "mine") is None
+    assert provision.combine(directory, None, "mine") is None
     with pytest.raises(ValueError, match="mode"):
-        bundled.combine(directory, None, "mine and theirs")
-    assert "Financial inclusion" in bundled.uncovered_themes(directory, NO_OPEN)
-    assert "Financial inclusion" not in bundled.uncovered_themes(both, NO_OPEN)
-    assert bundled.uncovered_themes(directory, NO_OPEN)["Financial inclusion"].startswith(
+        provision.combine(directory, None, "mine and theirs")
+    assert "Financial inclusion" in provision.uncovered_themes(directory, NO_OPEN)
+    assert "Financial inclusion" not in provision.uncovered_themes(both, NO_OPEN)
+    assert provision.uncovered_themes(directory, NO_OPEN)["Financial inclusion"].startswith(
         "synthetic reason"
     )
 
 
 def test_park_is_reached_at_its_edge_and_counts_once(directory):
     _, edges = _synthetic_park()
-    supply = bundled.access_supply(directory, edges)
+    supply = provision.access_supply(directory, edges)
     assert (supply["facility"] == "park:1").sum() == len(edges)
     lsoas = _synthetic_lsoas()
     # S1's centroid (1500, 500) is 500 m from the park's west edge (x = 2000), 950 m from the
@@ -161,20 +161,20 @@ def test_park_is_reached_at_its_edge_and_counts_once(directory):
 def test_link_worker_access_is_e2sfca_of_allocated_fte(directory):
     lsoas = _synthetic_lsoas()
     gps = directory[directory["category"] == "gp_practice"]
-    lw = bundled.link_worker_access(lsoas, gps, catchment=1000, detour=1)
+    lw = provision.link_worker_access(lsoas, gps, catchment=1000, detour=1)
     # GP A (1.5 FTE) reaches S0 and S1 (3,000 residents); GP B (0.5) reaches S2, S3 (2,000)
     assert lw.loc["S0", "lw_access_per_10k"] == pytest.approx(1.5 / 3000 * 10_000)
     assert lw.loc["S3", "lw_access_per_10k"] == pytest.approx(0.5 / 2000 * 10_000)
     assert lw["practices_in_reach"].tolist() == [1, 1, 1, 1]
     gps_unknown = gps.assign(lw_fte_allocated=[1.5, np.nan])
-    lw2 = bundled.link_worker_access(lsoas, gps_unknown, catchment=1000, detour=1)
+    lw2 = provision.link_worker_access(lsoas, gps_unknown, catchment=1000, detour=1)
     assert lw2.loc["S3", "lw_access_per_10k"] == 0  # unknown, flagged, not counted
     assert lw2.loc["S3", "unknown_in_reach"] == 1
 
 
 def test_ha_beyond_reach_counts_households_by_borough(directory):
     lsoas = _synthetic_lsoas()
-    out = bundled.ha_beyond_reach(lsoas, directory, catchment=600, detour=1)
+    out = provision.ha_beyond_reach(lsoas, directory, catchment=600, detour=1)
     # Health: GP A (S0), GP B (S3); the park's inside point is ~950 m from S1, S2 centroids
     health = out["Health and wellbeing: beyond reach"]
     assert health["B1"] == 50.0 and health["B2"] == 0.0 and health["London"] == 50.0
@@ -189,20 +189,20 @@ def test_homes_beyond_reach_uses_units(directory):
         geometry=[Point(600, 500), Point(2500, 2500)],
         crs=27700,
     )
-    out = bundled.homes_beyond_reach(stock, directory, catchment=600, detour=1)
+    out = provision.homes_beyond_reach(stock, directory, catchment=600, detour=1)
     assert out.loc["London", "total"] == 15
     assert out.loc["London", "Health and wellbeing: beyond reach"] == 5
 
 
 def test_borough_link_workers_and_pcns():
     gps = _synthetic_services().iloc[:2]
-    out = bundled.borough_link_workers(gps)
+    out = provision.borough_link_workers(gps)
     assert out.loc["B1", "lw_per_10k"] == pytest.approx(1.5 / 3000 * 10_000)
     lw = pd.DataFrame(
         {"lw_per_10k": [5.0, 1.0], "borough_codes": ["B1; B2", "B3"]},
         index=pd.Index(["P1", "P2"], name="pcn_code"),
     )
-    assert list(bundled.pcns_serving(lw, "B2").index) == ["P1"]
+    assert list(provision.pcns_serving(lw, "B2").index) == ["P1"]
 
 
 def test_compute_gaps_on_lists_of_themes_and_link_worker_gaps(directory):
@@ -210,12 +210,12 @@ def test_compute_gaps_on_lists_of_themes_and_link_worker_gaps(directory):
         **{f"{d}_score": [4.0, 3.0, 2.0, 1.0] for d in ("health", "income", "employment")}
     )
     _, edges = _synthetic_park()
-    supply = bundled.access_supply(directory, edges)
+    supply = provision.access_supply(directory, edges)
     params = gapview.GapParams(theme="Physical environment", catchment=600, detour=1)
     table = gapview.compute_gaps(lsoas, supply, params)
     assert table.loc["S1", "within_Physical environment"] == 1
     assert table["ha_households"].sum() == 160
-    lw = bundled.link_worker_access(lsoas, directory[directory.category == "gp_practice"])
+    lw = provision.link_worker_access(lsoas, directory[directory.category == "gp_practice"])
     lw_table = gapview.compute_lw_gaps(lsoas, lw, gapview.GapParams())
     assert lw_table["gap"].notna().all()
     assert "link-worker FTE per 10,000 residents" in lw_table.loc["S0", "reason"]

@@ -52,11 +52,11 @@ def test_table_html_caps_rows_and_says_so():
 
 
 def test_report_has_housing_link_workers_and_places():
-    from geo import bundled
+    from geo import provision
 
     b = io.load_boroughs("iod2025").loc["E09000030"]
     gps = io.load_services().query("category == 'gp_practice'")
-    lw = bundled.borough_link_workers(gps).loc["E09000030"]
+    lw = provision.borough_link_workers(gps).loc["E09000030"]
     places = pd.DataFrame({"Category": ["GP practices"], "Places": [int(lw["practices"])]})
     out = borough_report(
         b,
