@@ -107,7 +107,7 @@ else:
         "deciles 1-2",
     )
     beyond = _beyond(float(catchment)) if supply is not None else None
-    baseline = provision.census_baseline(bor21, beyond)
+    baseline = provision.census_baseline(bor21, beyond, list(uncovered))
     st.subheader(f"Households beyond walking reach ({catchment:,} m) of each theme, by borough")
     st.caption(
         f"'Beyond reach': no place of the theme within {catchment:,} m walking (straight line "

@@ -16,6 +16,7 @@ import streamlit as st
 from app_pages import common
 from geo import uploads
 from geo.export import safe_csv
+from geo.postcodes import LOOKUP_LABEL
 
 Kind = Literal["stock", "services"]
 
@@ -194,6 +195,8 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
                 ]
             )
             st.dataframe(reasons, hide_index=True, width="stretch")
+            if mapping.get("postcode"):
+                st.caption(f"Postcodes are looked up in {LOOKUP_LABEL}, London postcodes only.")
             st.dataframe(rejected.head(1000), width="stretch")
             st.download_button(
                 "Download rejected rows (CSV)",
