@@ -60,6 +60,54 @@ c[2].metric("Rank in London (IMD average score)", f"{int(row['imd_avg_score_rank
 c[3].metric("LSOAs in England's most deprived 10% (IMD)", f"{row['imd_share_10'] * 100:.1f}%")
 
 census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    m = mapping.build_map(
+        sel,
+        stock=st.session_state.get("stock"),
+        bundled_layers=True,
+        show_places={
+            c: True
+            for c in ("gp_practice", "library", "community_centre", "park", "jobcentre", "upload")
+        },
+    )
+    mapping.show_map(m, key="borough_map")
+    common.sources_caption()
+
+with right:
+    st.subheader("Most deprived neighbourhoods")
+    lsoas = filter_lsoas(common.lsoas(sel.vintage), sel)
+    d = sel.decile_domain
+    ranked = lsoas.sort_values(f"{d}_rank")[
+        ["lsoa_name", f"{d}_decile", f"{d}_rank", f"{d}_score", "population"]
+    ].rename(
+        columns={
+            "lsoa_name": "Neighbourhood",
+            f"{d}_decile": "Decile",
+            f"{d}_rank": "Rank in England",
+            f"{d}_score": "Score",
+            "population": "Population",
+        }
+    )
+    st.caption(
+        f"{DOMAIN_LABELS[d]}, ranked (1 = most deprived in England); deciles {sel.deciles[0]}–{sel.deciles[1]}."
+    )
+    st.dataframe(ranked, width="stretch", height=520)
+    st.download_button(
+        "Download this table (CSV)",
+        data=safe_csv(
+            ranked.reset_index(),
+            header_lines=[
+                f"borough={row['borough_name']}",
+                f"indicator={d}",
+                f"vintage={sel.vintage}",
+                common.SOURCES_SHORT,
+            ],
+        ),
+        file_name=f"{row['borough_name'].replace(' ', '_')}_{d}_{sel.vintage}.csv",
+        mime="text/csv",
+        on_click="ignore",  # a download needs no rerun
+    )
 release = VINTAGES[sel.vintage]["label"].split(" (")[0]
 if "ha_households" in row.index:
     st.subheader("Housing association homes")
@@ -130,6 +178,7 @@ if gps is not None and lw_table is not None:
         column_config={
             "FTE per 10,000 patients": st.column_config.NumberColumn(format="%.2f"),
             "Registered patients": st.column_config.NumberColumn(format="localized"),
+            "Link-worker FTE": st.column_config.NumberColumn(format="%.2f"),
         },
     )
 
@@ -202,48 +251,6 @@ figures = {
 fig_table = pd.DataFrame(figures).T
 st.dataframe(fig_table, width="stretch")
 
-left, right = st.columns([3, 2], gap="medium")
-with left:
-    m = mapping.build_map(
-        sel, stock=st.session_state.get("stock"), bundled_layers=True, show_places=True
-    )
-    mapping.show_map(m, key="borough_map")
-    common.sources_caption()
-
-with right:
-    st.subheader("Most deprived neighbourhoods")
-    lsoas = filter_lsoas(common.lsoas(sel.vintage), sel)
-    d = sel.decile_domain
-    ranked = lsoas.sort_values(f"{d}_rank")[
-        ["lsoa_name", f"{d}_decile", f"{d}_rank", f"{d}_score", "population"]
-    ].rename(
-        columns={
-            "lsoa_name": "Neighbourhood",
-            f"{d}_decile": "Decile",
-            f"{d}_rank": "Rank in England",
-            f"{d}_score": "Score",
-            "population": "Population",
-        }
-    )
-    st.caption(
-        f"{DOMAIN_LABELS[d]}, ranked (1 = most deprived in England); deciles {sel.deciles[0]}–{sel.deciles[1]}."
-    )
-    st.dataframe(ranked, width="stretch", height=520)
-    st.download_button(
-        "Download this table (CSV)",
-        data=safe_csv(
-            ranked.reset_index(),
-            header_lines=[
-                f"borough={row['borough_name']}",
-                f"indicator={d}",
-                f"vintage={sel.vintage}",
-                common.SOURCES_SHORT,
-            ],
-        ),
-        file_name=f"{row['borough_name'].replace(' ', '_')}_{d}_{sel.vintage}.csv",
-        mime="text/csv",
-        on_click="ignore",  # a download needs no rerun
-    )
 st.download_button(
     "Download a report of this borough (HTML, printable)",
     data=borough_report(

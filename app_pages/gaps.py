@@ -68,7 +68,7 @@ measure = st.radio(
     "among the residents in reach (E2SFCA).",
 )
 st.info(
-    "**What the gap means.** High need, low access. Every neighbourhood (LSOA, about 1,500 "
+    "**What the gap means.** High need, low access. Every neighbourhood (LSOA, about 1,700 "
     "people) gets a *need percentile* (how its need index ranks among all London "
     "neighbourhoods, 0 to 1) and an *access percentile* (how its access to services ranks). "
     "**Gap = need percentile minus access percentile**: +1 is the highest need in London with "

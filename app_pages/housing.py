@@ -40,6 +40,15 @@ def _show(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame.rename(columns=LABELS), width="stretch", **kwargs)
 
 
+def _number_formats(frame: pd.DataFrame) -> dict:
+    """Thousands separators for counts, one decimal for percentages."""
+    return {
+        c: st.column_config.NumberColumn(format="%.1f" if "%" in c else "localized")
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+    }
+
+
 sel: Selection = st.session_state["selection"]
 st.title("Housing associations: homes, services and deprivation")
 st.markdown(
@@ -88,20 +97,21 @@ else:
     total = bor21["ha_households"].sum()
     c = st.columns(4)
     c[0].metric(
-        "Housing association households in London",
+        "HA households, London",
         f"{int(total):,}",
-        help="Census 2021 TS054 'Social rented: other social rented' (ONS): households, "
-        "not dwellings. Some tenants mix up council and housing association landlords.",
+        help="Households renting from a housing association (HA): Census 2021 TS054 'Social "
+        "rented: other social rented' (ONS). Households, not dwellings; some tenants mix up "
+        "council and housing association landlords.",
     )
     c[1].metric("Share of London's households", f"{total / bor21['households'].sum() * 100:.1f}%")
     c[2].metric(
-        "...in England's most deprived 10% (IMD 2025)",
+        "In most deprived 10%",
         f"{int(bor21['ha_households_in_10'].sum()):,}",
-        help=f"{bor21['ha_households_in_10'].sum() / total * 100:.1f}% of them; LSOAs in IMD "
-        "2025 decile 1",
+        help=f"{bor21['ha_households_in_10'].sum() / total * 100:.1f}% of them live in "
+        "England's most deprived 10% of neighbourhoods (IMD 2025 decile 1)",
     )
     c[3].metric(
-        "...in the most deprived 20%",
+        "In most deprived 20%",
         f"{int(bor21['ha_households_in_20'].sum()):,}",
         help=f"{bor21['ha_households_in_20'].sum() / total * 100:.1f}% of them; IMD 2025 "
         "deciles 1-2",
@@ -128,7 +138,13 @@ else:
             )
             + "."
         )
-    st.dataframe(baseline, width="stretch", hide_index=True, height=420)
+    st.dataframe(
+        baseline,
+        width="stretch",
+        hide_index=True,
+        height=420,
+        column_config=_number_formats(baseline),
+    )
     st.download_button(
         "Download the Census baseline (CSV)",
         data=safe_csv(
@@ -259,7 +275,7 @@ else:
     side = provision.homes_vs_baseline(
         stock, lsoas, mine_beyond, bor21, census_beyond, uncovered=uncovered
     )
-    st.dataframe(side, width="stretch", hide_index=True)
+    st.dataframe(side, width="stretch", hide_index=True, column_config=_number_formats(side))
     st.session_state["_housing_side_by_side"] = side
     st.subheader(f"Homes with no service within {catchment} m")
     st.caption("Most deprived places first, then the farthest from any service.")

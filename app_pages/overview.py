@@ -41,14 +41,16 @@ if "ha_households" in shown.columns:
     c4 = st.columns(3)
     hh = shown["ha_households"].sum()
     c4[0].metric(
-        f"Housing association households in them ({'Census 2021' if sel.vintage == 'iod2025' else 'Census 2011'})",
+        f"HA households in them ({'Census 2021' if sel.vintage == 'iod2025' else 'Census 2011'})",
         f"{int(hh):,}",
         help="Households renting from a housing association (ONS). London 2021: 376,986.",
     )
     c4[1].metric("Share of their households", f"{hh / shown['households'].sum() * 100:.1f}%")
     places = common.directory()
+    if places is not None and sel.boroughs:
+        places = places[places["borough_code"].isin(sel.boroughs).to_numpy()]
     c4[2].metric(
-        "Services and places on the map",
+        f"Services and places in {area}",
         f"{0 if places is None else len(places):,}",
         help=f"{provision.MODES[common.data_mode()]}; switch categories on in the layer list.",
     )

@@ -151,9 +151,14 @@ def add_category_layers(
                 for k, v in fields.items()
                 if k not in ("pcn_name", "lw_text", "registered_patients")
             }
-        layer = maps.add_points(m, sub, name=name, tooltip_fields=fields, colour=colour, show=on)
-        layer.layer_name = _swatch(colour, name)
-        layers[cat] = layer
+        layer = maps.add_points(m, sub, name=name, tooltip_fields=fields, colour=colour)
+        # A group holds the layer, so "off" works for clustered layers too (a marker cluster
+        # adds itself to its parent whatever its own ``show``).
+        group = folium.FeatureGroup(name=_swatch(colour, name), show=on)
+        m._children.pop(layer.get_name(), None)
+        group.add_child(layer)
+        group.add_to(m)
+        layers[cat] = group
     return layers
 
 
@@ -203,7 +208,8 @@ def add_ha_layer(
 
 def _lw_classes(rate: pd.Series) -> tuple[list[str], list[str], pd.Series]:
     """Labels, colours and the class label of each practice (unknown = grey class)."""
-    colours = list(branca.utilities.color_brewer("PuRd", len(_LW_BREAKS) + 1))
+    # yellow to brown: stands out on the purple-green deprivation deciles under the points
+    colours = list(branca.utilities.color_brewer("YlOrBr", len(_LW_BREAKS) + 1))
     edges = [0.0, *_LW_BREAKS, np.inf]
     labels = []
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):

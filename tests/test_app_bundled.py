@@ -42,9 +42,9 @@ def _text(at: AppTest) -> str:
 
 def test_housing_page_shows_census_baseline_without_upload():
     at = _page("app_pages/housing.py")
-    assert _metric(at, "Housing association households in London") == "376,986"
+    assert _metric(at, "HA households, London") == "376,986"
     boroughs = io.load_boroughs("iod2025")
-    assert _metric(at, "...in England's most deprived 10% (IMD 2025)") == (
+    assert _metric(at, "In most deprived 10%") == (
         f"{int(boroughs['ha_households_in_10'].sum()):,}"
     )
     table = at.dataframe[0].value
