@@ -134,6 +134,28 @@ st.markdown(
   health deprivation and disability, income, employment, equal weights).
 - **Gap**: need rank minus access rank (both as percentiles), so +1 is the highest need with the
   lowest access. The bivariate map crosses need terciles with access terciles.
+- **Bundled and mine / mine only** (sidebar): the pages use the bundled directory plus your
+  uploaded services, or your uploads alone. Every point's tooltip gives its source and vintage,
+  or "your upload".
+- **Themes**: each bundled category serves the themes listed on the Service directory page; a
+  place counts once for each theme it serves. A theme with no open data (financial inclusion,
+  specialist and supported housing) is listed as *no open data: upload yours* and left out of
+  the access measure, never scored as zero access.
+- **Parks** are reached at their edge: the distance to a park is to the nearest of the points
+  placed every 50 m or less along its boundary, and a park counts once however many of its edge
+  points are in reach.
+- **Link-worker access**: each Primary Care Network's social prescribing link-worker FTE (NHS
+  England, November 2025) is shared among its GP practices in proportion to their registered
+  patients (December 2025), then E2SFCA with residents as demand gives link-worker FTE per
+  10,000 residents within reach. Practices of a PCN with no workforce record are unknown, not
+  zero: they are left out and the reason says when one is in reach. A borough's figure is its
+  practices' allocated FTE per 10,000 of their registered patients.
+- **Housing association households beyond walking reach** (Housing associations page): the
+  Census counts households per LSOA, not addresses, so each LSOA's households are counted at its
+  centroid; your uploaded homes are measured from their own locations.
+- **Pilot finder priority** = 40% need percentile + 40% (1 - access percentile) + 20% percentile
+  of housing association households (Census; your homes under *mine only*), among LSOAs with a
+  gap of at least the threshold; each candidate's reason shows the sum for its first LSOA.
 """
 )
 
