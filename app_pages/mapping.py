@@ -112,7 +112,7 @@ def _add_bundled(
     from geo.directory import CATEGORIES, LINK_WORKERS
 
     if not ha_main:
-        layers.add_ha_layer(m, shown, census=census, show=False)
+        layers.add_ha_points(m, shown, census=census, show=False)
     places = common.directory()
     if places is not None and len(places):
         if sel.theme != common.ALL_THEMES:

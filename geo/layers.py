@@ -26,6 +26,7 @@ __all__ = [
     "LW_NO_RECORD",
     "add_category_layers",
     "add_ha_layer",
+    "add_ha_points",
     "add_link_worker_layer",
     "lw_text",
     "point_tooltip_fields",
@@ -67,8 +68,8 @@ def lw_text(practices: pd.DataFrame) -> pd.Series:
 
 
 def point_tooltip_fields(frame: pd.DataFrame) -> dict[str, str]:
-    """Tooltip columns for directory points: name, type, borough, GP details, source."""
-    fields = {"name": "Place", "category_label": "Type", "borough_name": "Borough"}
+    """Tooltip columns for directory points: name, type, GP details, source."""
+    fields = {"name": "Place", "category_label": "Type"}
     if "theme" in frame.columns and frame["category"].eq("upload").any():
         fields["theme"] = "Theme"
     if "pcn_name" in frame.columns and frame["pcn_name"].notna().any():
@@ -151,7 +152,10 @@ def add_category_layers(
                 for k, v in fields.items()
                 if k not in ("pcn_name", "lw_text", "registered_patients")
             }
-        layer = maps.add_points(m, sub, name=name, tooltip_fields=fields, colour=colour)
+        # canvas circle markers, not clusters of DOM icons: lighter, and thousands stay fast
+        layer = maps.add_points(
+            m, sub, name=name, tooltip_fields=fields, colour=colour, cluster=False
+        )
         # A group holds the layer, so "off" works for clustered layers too (a marker cluster
         # adds itself to its parent whatever its own ``show``).
         group = folium.FeatureGroup(name=_swatch(colour, name), show=on)
@@ -204,6 +208,74 @@ def add_ha_layer(
         "dwellings.",
         legend_position="bottomleft",
     )
+
+
+def add_ha_points(
+    m: folium.Map,
+    lsoas: gpd.GeoDataFrame,
+    *,
+    census: str = "Census 2021",
+    show: bool = False,
+) -> folium.FeatureGroup | None:
+    """Housing association households as a dot per LSOA, coloured by their share of households.
+
+    Drawn over the deprivation choropleth (so homes and need are seen together) as canvas circle
+    markers at a point inside each LSOA, one class per London quintile of the share, with a
+    legend; the tooltip gives the households and the share. Much lighter than a second polygon
+    layer. Returns None when the columns are missing.
+    """
+    if not {"ha_households", "ha_share"} <= set(lsoas.columns) or lsoas.empty:
+        return None
+    pts = lsoas.to_crs(4326) if lsoas.crs is not None else lsoas
+    pts = gpd.GeoDataFrame(
+        {
+            "lsoa_name": pts["lsoa_name"].to_numpy() if "lsoa_name" in pts else None,
+            "borough_name": pts["borough_name"].to_numpy() if "borough_name" in pts else None,
+            "ha_hh": pd.to_numeric(pts["ha_households"], errors="coerce").round(0).to_numpy(),
+            "ha_pct": (pd.to_numeric(pts["ha_share"], errors="coerce") * 100).round(1).to_numpy(),
+        },
+        geometry=pts.geometry.representative_point().to_numpy(),
+        crs=pts.crs,
+    )
+    share = pts["ha_pct"]
+    edges = np.unique(np.nanquantile(share, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+    colours = list(branca.utilities.color_brewer("BuGn", max(len(edges) - 1, 3)))[
+        -(len(edges) - 1) :
+    ]
+    cls = np.clip(np.searchsorted(edges, share, side="right") - 1, 0, len(edges) - 2)
+    name = f"Housing association homes ({census}, ONS): share of households"
+    group = folium.FeatureGroup(name=_swatch(colours[-1], name), show=show)
+    fields = {
+        "lsoa_name": "Neighbourhood (LSOA)",
+        "borough_name": "Borough",
+        "ha_hh": f"Housing association households ({census})",
+        "ha_pct": "% of households renting from a housing association",
+    }
+    labels = []
+    for k, colour in enumerate(colours):
+        rows = pts[cls == k]
+        label = f"{edges[k]:.1f}% to {edges[k + 1]:.1f}%"
+        labels.append(label)
+        if rows.empty:
+            continue
+        layer = maps.add_points(
+            m, rows, name=label, tooltip_fields=fields, colour=colour, cluster=False
+        )
+        m._children.pop(layer.get_name(), None)
+        group.add_child(layer)
+    group.add_to(m)
+    maps.add_legend(
+        m,
+        maps.legend_html(
+            f"Housing association households, % of households ({census})",
+            colours,
+            labels,
+            note="One dot per neighbourhood (LSOA); London quintiles. Households, not dwellings.",
+        ),
+        group,
+        "bottomleft",
+    )
+    return group
 
 
 def _lw_classes(rate: pd.Series) -> tuple[list[str], list[str], pd.Series]:
