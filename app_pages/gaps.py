@@ -574,7 +574,7 @@ st.caption(
     "Colour combines need (rows, from lower to higher) and access (columns): wine red is "
     "higher need with lower access, the biggest gap; blue is well served. Classes are thirds "
     "of all London neighbourhoods. Pilot candidates are outlined in black dashes and numbered "
-    "as in the Pilot finder table. Switch service themes on and off in the layer list."
+    "as in the Pilot finder table. Switch categories of places on and off in the layer list."
 )
 m, layer = _base_map()
 within_col = f"within_{sel.theme}" if f"within_{sel.theme}" in table.columns else "within_all"

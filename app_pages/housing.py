@@ -43,7 +43,9 @@ def _show(frame: pd.DataFrame, **kwargs) -> None:
 def _number_formats(frame: pd.DataFrame) -> dict:
     """Thousands separators for counts, one decimal for percentages."""
     return {
-        c: st.column_config.NumberColumn(format="%.1f" if "%" in c else "localized")
+        c: st.column_config.NumberColumn(
+            format="%.1f" if c.startswith("%") or "% " in c else "localized"
+        )
         for c in frame.columns
         if pd.api.types.is_numeric_dtype(frame[c])
     }

@@ -117,11 +117,9 @@ def _add_bundled(
     if places is not None and len(places):
         if sel.theme != common.ALL_THEMES:
             places = provision.theme_rows(places, sel.theme)
-        if sel.boroughs:
-            minx, miny, maxx, maxy = (
-                common.boroughs(sel.vintage).loc[list(sel.boroughs)].total_bounds
-            )
-            places = places.cx[minx - 1000 : maxx + 1000, miny - 1000 : maxy + 1000]
+        if sel.boroughs:  # the selected boroughs' own places (their neighbours' would crowd it)
+            places = places[places["borough_code"].isin(sel.boroughs).to_numpy()]
+
         layers.add_category_layers(m, places, CATEGORIES, show=show_places)
     gps = common.gp_practices()
     if gps is not None and len(gps) and common.data_mode() == "both":

@@ -239,7 +239,8 @@ def add_ha_points(
     )
     share = pts["ha_pct"]
     edges = np.unique(np.nanquantile(share, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
-    colours = list(branca.utilities.color_brewer("BuGn", max(len(edges) - 1, 3)))[
+    # blues: distinct from the purple-green deprivation deciles and the link-worker browns
+    colours = list(branca.utilities.color_brewer("Blues", max(len(edges) - 1, 3)))[
         -(len(edges) - 1) :
     ]
     cls = np.clip(np.searchsorted(edges, share, side="right") - 1, 0, len(edges) - 2)
