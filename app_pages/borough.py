@@ -113,21 +113,23 @@ if "ha_households" in row.index:
     st.subheader("Housing association homes")
     h = st.columns(4)
     h[0].metric(
-        f"Housing association households ({census})",
+        f"HA households ({census})",
         f"{int(row['ha_households']):,}",
-        help="Households renting from a housing association (ONS 'social rented: other'); "
-        "households, not dwellings.",
+        help="Households renting from a housing association (HA; ONS 'social rented: "
+        "other'); households, not dwellings.",
     )
-    h[1].metric("Share of the borough's households", f"{row['ha_share'] * 100:.1f}%")
+    h[1].metric("Share of households", f"{row['ha_share'] * 100:.1f}%")
     h[2].metric(
-        f"...in England's most deprived 10% ({release})",
+        "In most deprived 10%",
         f"{int(row['ha_households_in_10']):,}",
-        help=f"{row['ha_share_in_10'] * 100:.1f}% of them",
+        help=f"{row['ha_share_in_10'] * 100:.1f}% of them live in England's most deprived 10% "
+        f"of neighbourhoods ({release})",
     )
     h[3].metric(
-        "...in the most deprived 20%",
+        "In most deprived 20%",
         f"{int(row['ha_households_in_20']):,}",
-        help=f"{row['ha_share_in_20'] * 100:.1f}% of them",
+        help=f"{row['ha_share_in_20'] * 100:.1f}% of them live in England's most deprived 20% "
+        f"of neighbourhoods ({release})",
     )
 
 gps = common.gp_practices()
@@ -141,7 +143,7 @@ if gps is not None and lw_table is not None:
     lcol = st.columns(3)
     if borough_lw is not None:
         lcol[0].metric(
-            "Link-worker FTE per 10,000 patients (borough's practices)",
+            "Link workers: FTE per 10,000 patients",
             f"{borough_lw['lw_per_10k']:.2f}",
             help="Each PCN's link-worker FTE (NHS England, November 2025) shared among its "
             "practices by registered patients (December 2025), summed over the borough's "

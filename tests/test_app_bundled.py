@@ -107,12 +107,10 @@ def test_borough_view_shows_link_workers_and_housing_association_figures():
     at.switch_page("app_pages/borough.py").run()
     assert not at.exception, [e.value for e in at.exception]
     row = io.load_boroughs("iod2025").loc[TOWER_HAMLETS]
-    assert _metric(at, "Housing association households (Census 2021)") == (
-        f"{int(row.ha_households):,}"
-    )
+    assert _metric(at, "HA households (Census 2021)") == (f"{int(row.ha_households):,}")
     gps = io.load_services().query("category == 'gp_practice'")
     lw = provision.borough_link_workers(gps).loc[TOWER_HAMLETS]
-    label = "Link-worker FTE per 10,000 patients (borough's practices)"
+    label = "Link workers: FTE per 10,000 patients"
     assert _metric(at, label) == f"{lw.lw_per_10k:.2f}"
     frames = [d.value for d in at.dataframe]
     pcns = next(f for f in frames if "Primary Care Network" in f.columns)
