@@ -164,3 +164,20 @@ def test_postcode_only_stock_list_is_placed_and_unknowns_rejected():
     side = next(d.value for d in at.dataframe if "Who" in d.value.columns)
     assert set(side["Who"]) == {"Your homes", "Census 2021: housing association households"}
     assert side.loc[side["Who"] == "Your homes", "Homes / households"].sum() == 25
+
+
+@pytest.mark.parametrize(
+    "page", ["app_pages/overview.py", "app_pages/borough.py", "app_pages/gaps.py"]
+)
+def test_iod2019_pages_use_census_2011_homes(page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["vintage"] = "iod2019"
+    at.query_params["borough"] = TOWER_HAMLETS
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page.endswith("borough.py"):
+        row = io.load_boroughs("iod2019").loc[TOWER_HAMLETS]
+        assert _metric(at, "HA households (Census 2011)") == f"{int(row.ha_households):,}"
+    if page.endswith("gaps.py"):
+        assert "Housing association households (Census 2011)" in at.dataframe[0].value.columns
