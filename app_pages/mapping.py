@@ -93,8 +93,13 @@ def build_map(
         fields = {
             c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock
         }
+        fields["source_label"] = "Source"  # every point says where it came from
         maps.add_points(
-            m, stock.to_crs(4326), name="Your homes", tooltip_fields=fields, colour="#000000"
+            m,
+            stock.assign(source_label=provision.UPLOAD).to_crs(4326),
+            name="Your homes",
+            tooltip_fields=fields,
+            colour="#000000",
         )
     return maps.finish(m)
 
