@@ -181,3 +181,23 @@ def test_iod2019_pages_use_census_2011_homes(page):
         assert _metric(at, "HA households (Census 2011)") == f"{int(row.ha_households):,}"
     if page.endswith("gaps.py"):
         assert "Housing association households (Census 2011)" in at.dataframe[0].value.columns
+
+
+def test_bundled_and_mine_adds_the_upload_and_says_where_points_came_from():
+    import json
+
+    from tests.test_app import _synthetic_services
+
+    mine = _synthetic_services()
+    bundled_places = len(io.load_services()) + len(io.load_parks())
+    at = _page("app_pages/gaps.py", services=mine)
+    assert _metric(at, "Places used") == f"{bundled_places + len(mine):,}"
+    assert f"plus your upload ({len(mine)} rows)" in _text(at)
+    at.session_state["data_mode"] = "mine"
+    at.run()
+    assert _metric(at, "Places used") == f"{len(mine):,}"
+    at.session_state["boroughs"] = [TOWER_HAMLETS]
+    at.run()
+    maps = [c for c in at.get("component_instance") if "folium" in c.proto.component_name]
+    script = json.loads(maps[0].proto.json_args)["script"]
+    assert "your upload" in script  # each uploaded point's tooltip names its origin
