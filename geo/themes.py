@@ -15,12 +15,14 @@ Matching is by keyword, transparent and deterministic:
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["OTHER", "THEMES", "THEME_KEYWORDS", "assign_theme"]
+__all__ = ["OTHER", "THEMES", "THEME_KEYWORDS", "assign_theme", "parse_services"]
 
 OTHER = "Other"
 
@@ -36,236 +38,25 @@ THEMES: tuple[str, ...] = (
     OTHER,
 )
 
-#: Keywords per theme. Each entry is a word or phrase matched whole, case-insensitively;
-#: entries in :data:`CASE_SENSITIVE_KEYWORDS` are matched in capitals only.
-THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "Employment support": (
-        "job",
-        "jobs",
-        "job club",
-        "jobcentre",
-        "employment",
-        "employability",
-        "employer",
-        "employers",
-        "unemployed",
-        "unemployment",
-        "career",
-        "careers",
-        "cv",
-        "cvs",
-        "apprentice",
-        "apprentices",
-        "apprenticeship",
-        "apprenticeships",
-        "work experience",
-        "work placement",
-        "work placements",
-        "into work",
-        "back to work",
-        "interview",
-        "interviews",
-        "recruitment",
-        "vocational",
-        "traineeship",
-        "traineeships",
-    ),
-    "Financial inclusion": (
-        "debt",
-        "debts",
-        "money",
-        "money advice",
-        "benefit",
-        "benefits",
-        "welfare",
-        "welfare rights",
-        "budget",
-        "budgeting",
-        "financial",
-        "finance",
-        "finances",
-        "universal credit",
-        "pension credit",
-        "credit union",
-        "cost of living",
-        "income maximisation",
-        "fuel poverty",
-        "energy advice",
-        "food bank",
-        "food banks",
-        "foodbank",
-        "foodbanks",
-        "food parcel",
-        "food parcels",
-        "pantry",
-        "grant",
-        "grants",
-        "hardship",
-    ),
-    "Digital inclusion": (
-        "digital",
-        "IT",
-        "computer",
-        "computers",
-        "computing",
-        "online",
-        "internet",
-        "wifi",
-        "wi fi",
-        "broadband",
-        "laptop",
-        "laptops",
-        "tablet",
-        "tablets",
-        "smartphone",
-        "smartphones",
-        "device",
-        "devices",
-        "get online",
-        "tech",
-        "technology",
-        "coding",
-        "email",
-    ),
-    "Health and wellbeing": (
-        "health",
-        "healthy",
-        "wellbeing",
-        "well being",
-        "mental",
-        "mental health",
-        "exercise",
-        "walking",
-        "walks",
-        "fitness",
-        "physical activity",
-        "sport",
-        "sports",
-        "yoga",
-        "dance",
-        "social prescribing",
-        "social prescriber",
-        "loneliness",
-        "lonely",
-        "isolation",
-        "isolated",
-        "befriending",
-        "counselling",
-        "therapy",
-        "dementia",
-        "carer",
-        "carers",
-        "nutrition",
-        "healthy eating",
-        "smoking",
-        "alcohol",
-        "drug",
-        "drugs",
-        "substance misuse",
-        "nhs",
-        "gp",
-        "gps",
-        "disability",
-        "disabilities",
-    ),
-    "Safer, stronger communities": (
-        "community safety",
-        "safer",
-        "crime",
-        "asb",
-        "anti social behaviour",
-        "antisocial behaviour",
-        "youth",
-        "youth club",
-        "young people",
-        "volunteer",
-        "volunteers",
-        "volunteering",
-        "neighbourhood watch",
-        "domestic abuse",
-        "domestic violence",
-        "hate crime",
-        "knife crime",
-        "gang",
-        "gangs",
-        "police",
-        "victim",
-        "victims",
-        "mediation",
-        "residents association",
-        "tenants association",
-        "community cohesion",
-        "cohesion",
-        "refugee",
-        "refugees",
-        "migrant",
-        "migrants",
-        "community group",
-        "community groups",
-    ),
-    "Physical environment": (
-        "park",
-        "parks",
-        "garden",
-        "gardens",
-        "gardening",
-        "green space",
-        "green spaces",
-        "allotment",
-        "allotments",
-        "community centre",
-        "community centres",
-        "community center",
-        "community hall",
-        "village hall",
-        "meeting place",
-        "meeting places",
-        "meeting room",
-        "meeting rooms",
-        "place to meet",
-        "places to meet",
-        "playground",
-        "play area",
-        "nature",
-        "tree planting",
-        "food growing",
-        "litter",
-        "clean up",
-        "environment",
-        "environmental",
-        "library",
-        "libraries",
-    ),
-    "Specialist and supported housing": (
-        "supported housing",
-        "supported accommodation",
-        "supported living",
-        "sheltered",
-        "sheltered housing",
-        "specialist housing",
-        "extra care",
-        "hostel",
-        "hostels",
-        "homeless",
-        "homelessness",
-        "rough sleeping",
-        "rough sleeper",
-        "rough sleepers",
-        "floating support",
-        "tenancy sustainment",
-        "tenancy support",
-        "housing support",
-        "move on accommodation",
-        "refuge",
-        "refuges",
-        "retirement housing",
-        "care home",
-        "care homes",
-    ),
-}
+#: Where the keywords live: a data file, so they can be reviewed and extended without code.
+KEYWORDS_FILE = Path(__file__).with_name("theme_keywords.json")
 
-#: Keywords matched only in capitals (``IT`` would otherwise match the word "it").
-CASE_SENSITIVE_KEYWORDS: frozenset[str] = frozenset({"IT"})
+
+def _load_keywords(path: Path) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Read the keyword file: ``{"themes": {theme: [keyword, ...]}, "case_sensitive": [...]}``."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    themes = {str(t): tuple(str(k) for k in words) for t, words in doc["themes"].items()}
+    unknown = set(themes) - set(THEMES)
+    if unknown:
+        raise ValueError(f"{path.name} names unknown themes: {sorted(unknown)}")
+    return themes, frozenset(str(k) for k in doc.get("case_sensitive", ()))
+
+
+#: Keywords per theme (from :data:`KEYWORDS_FILE`). Each entry is a word or phrase matched
+#: whole, case-insensitively; entries in :data:`CASE_SENSITIVE_KEYWORDS` in capitals only.
+THEME_KEYWORDS: dict[str, tuple[str, ...]]
+CASE_SENSITIVE_KEYWORDS: frozenset[str]
+THEME_KEYWORDS, CASE_SENSITIVE_KEYWORDS = _load_keywords(KEYWORDS_FILE)
 
 _SEPARATOR = r"[\s\-_/]*"
 
@@ -341,3 +132,45 @@ def assign_theme(text: pd.Series) -> pd.Series:
     result = mapped[codes] if len(codes) else np.array([], dtype=object)
     dtype = pd.CategoricalDtype(list(THEMES), ordered=True)
     return pd.Series(pd.Categorical(result, dtype=dtype), index=text.index, name="theme")
+
+
+def parse_services(
+    df: pd.DataFrame, mapping: dict[str, str | None], *, column: str = "assigned_theme"
+) -> pd.DataFrame:
+    """Add the housing associations' theme to a service directory.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Service rows (from :func:`read_table` / :func:`read_openreferral`, or the accepted
+        frame from :func:`locate`).
+    mapping : dict
+        Role -> column; uses ``theme``, ``name`` and ``description`` when present.
+    column : str, default "assigned_theme"
+        Name of the added column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``df`` (same type and index) with ``column``: an ordered categorical of
+        :data:`geo.themes.THEMES`. The service's own theme/category text decides first (exact
+        theme names map directly, otherwise keywords); when that gives ``"Other"``, the name
+        and description are searched for keywords. Still nothing -> ``"Other"``.
+    """
+    out = df.copy()
+    index = df.index
+
+    def text(role: str) -> pd.Series:
+        col = mapping.get(role)
+        if col is None or col not in df.columns:
+            return pd.Series("", index=index, dtype="str")
+        return df[col].astype("str").fillna("")
+
+    theme = assign_theme(text("theme"))
+    fallback_text = text("name") + " " + text("description")
+    other = (theme == OTHER).to_numpy(bool)
+    values = theme.array.copy()
+    if other.any():
+        values[other] = assign_theme(fallback_text[other]).array
+    out[column] = values
+    return out

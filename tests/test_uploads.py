@@ -534,7 +534,7 @@ def test_non_numeric_nan_inf_and_incomplete_coordinates(london: gpd.GeoDataFrame
             "synthetic 6,51.5,",
             "synthetic 7,,",
             "synthetic 8,51.5,-0.1",
-            "synthetic 9,51\u00b030',-0.1",
+            "synthetic 9,51\u00b075',-0.1",  # 75 minutes: not a readable DMS value
         ).replace(b"51.5,1,2", b'"51.5,1",2'),
         "synthetic.csv",
     )
@@ -548,7 +548,7 @@ def test_non_numeric_nan_inf_and_incomplete_coordinates(london: gpd.GeoDataFrame
         6: "coordinates not finite",
         7: "coordinates incomplete",
         8: "no location",
-        10: "coordinates not numeric",
+        10: "degrees/minutes/seconds not understood",
     }
     assert accepted["row"].tolist() == [9]
 
