@@ -1,4 +1,25 @@
-"""Open Referral UK / HSDS service JSON flattened into a table."""
+"""Open Referral UK / HSDS service JSON flattened into a table.
+
+Shapes read (field names from the published Open Referral UK profile of HSDS 3.0,
+github.com/OpenReferralUK/uk-profile, and the earlier ORUK v1 API):
+
+* **ORUK v3 / HSDS 3 API pages**: ``{"total_items", "total_pages", "page_number", "size",
+  "first_page", "last_page", "empty", "contents": [...]}``;
+* **v3 ``/service_at_locations`` items** ``{"id", "location": {...}, "service": {...}}``;
+* **v3 full services**: ``service_at_locations[].location`` (``latitude``, ``longitude``,
+  ``addresses[]`` with ``postal_code`` and ``address_type``), ``taxonomy_terms[]`` and
+  ``attributes[].taxonomy_term`` for the theme, ``schedules[]``, ``organization``;
+* **ORUK v1**: pages ``{"totalElements", "number", "content": [...]}``, services with
+  ``service_at_locations[].location.physical_addresses[]`` and
+  ``service_taxonomys[].taxonomy``, ``regular_schedules``;
+* a bare list of services, or one service object.
+
+A service (or service-at-location) without a location gives one row with empty location
+fields, which :func:`geo.locate.locate` counts and rejects as ``"no location"``.
+
+Cost bound: the JSON text is at most :data:`MAX_JSON_BYTES`; parsing takes roughly ten times
+its size in memory (Python objects), so larger files are refused before parsing.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +29,13 @@ from typing import Any
 
 import pandas as pd
 
-from geo.tables import MAX_BYTES, MAX_ROWS, UploadError, _check_size
+from geo.tables import MAX_BYTES, MAX_ROWS, UploadError, _check_size, _mb
+
+__all__ = ["MAX_JSON_BYTES", "read_openreferral"]
+
+#: Largest JSON file read (parsing JSON needs about ten times its size in memory).
+MAX_JSON_BYTES = 25 * 1024 * 1024
+_PAGE_KEYS = ("contents", "content", "items", "services", "data", "results")
 
 _ORUK_COLUMNS = (
     "id",
@@ -37,9 +64,7 @@ def read_openreferral(
     Parameters
     ----------
     data : bytes
-        JSON (UTF-8, optional BOM). Accepted shapes: a list of services; a paginated ORUK API
-        page ``{"content": [...], "totalElements": ...}`` (also ``items``, ``services``,
-        ``data`` or ``results`` holding the list); or a single service object.
+        JSON (UTF-8, optional BOM) in one of the shapes listed in the module docstring.
     max_bytes, max_rows : int
         Limits as for :func:`read_table` (rows counted after flattening).
 
@@ -48,14 +73,15 @@ def read_openreferral(
     pandas.DataFrame
         One row per service *location* (a service with no location gives one row with empty
         location fields, which :func:`locate` will reject as ``"no location"``). Columns:
-        ``id``, ``name``, ``organisation``, ``description``, ``theme`` (taxonomy terms from
-        ``taxonomies``, ``service_taxonomys[].taxonomy``, ``attributes[].taxonomy_term`` or
-        ``categories``, joined with ``"; "``), ``location_name``, ``address``, ``postcode``
+        ``id``, ``name``, ``organisation``, ``description``, ``theme`` (taxonomy term names
+        from ``taxonomy_terms``, ``taxonomies``, ``service_taxonomys[].taxonomy``,
+        ``attributes[].taxonomy_term`` or ``categories``, joined with ``"; "``), ``location_name``, ``address``, ``postcode``
         (``physical_addresses[].postal_code`` or HSDS 3 ``addresses``), ``latitude``,
         ``longitude`` (``service_at_locations[].location`` or ``locations[]``), ``website``
         (``url``), ``email``, ``phone``, ``opening_hours`` (from ``regular_schedules`` /
         ``schedules``), ``status``. All values are text (``str`` dtype). Index: 1-based record
-        number named ``"row"``.
+        number named ``"row"``. ``attrs["warnings"]`` says when the file is one page of a
+        longer list (``total_items`` larger than the items on the page).
 
     Raises
     ------
@@ -64,19 +90,31 @@ def read_openreferral(
     """
     data = bytes(data)
     _check_size(data, max_bytes)
+    if len(data) > MAX_JSON_BYTES:
+        raise UploadError(
+            f"The JSON file is {_mb(len(data))}; JSON is read up to {_mb(MAX_JSON_BYTES)}. "
+            "Download the directory in pages, or as CSV."
+        )
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise UploadError(f"The file is not valid JSON ({str(exc)[:120]}).") from exc
-    services = _service_list(doc)
+    items, warnings = _service_list(doc)
     rows: list[dict[str, Any]] = []
-    for service in services:
-        if not isinstance(service, dict):
+    for item in items:
+        if not isinstance(item, dict):
             continue
-        base = _service_fields(service)
-        locations = _service_locations(service)
-        for loc in locations or [{}]:
-            rows.append({**base, **loc})
+        if _is_service_at_location(item):
+            service = item["service"] if isinstance(item.get("service"), dict) else {}
+            base = _service_fields(service)
+            base["id"] = base["id"] or _text(item.get("id"))
+            loc = item.get("location")
+            locations = _service_locations({"locations": [loc]}) if isinstance(loc, dict) else []
+        else:
+            base = _service_fields(item)
+            locations = _service_locations(item)
+        for loc_fields in locations or [{}]:
+            rows.append({**base, **loc_fields})
         if len(rows) > max_rows:
             raise UploadError(
                 f"The file has more than {max_rows:,} service locations; the limit is {max_rows:,}."
@@ -85,24 +123,47 @@ def read_openreferral(
         raise UploadError("The JSON holds no services.")
     out = pd.DataFrame(rows, columns=list(_ORUK_COLUMNS)).astype("str")
     out.index = pd.RangeIndex(1, len(out) + 1, name="row")
-    out.attrs = {"file_type": "openreferral", "warnings": []}
+    out.attrs = {"file_type": "openreferral", "warnings": warnings}
     return out
 
 
-def _service_list(doc: Any) -> list[Any]:
-    """The list of service objects in an ORUK/HSDS document."""
-    if isinstance(doc, list):
-        return doc
-    if isinstance(doc, dict):
-        for key in ("content", "items", "services", "data", "results"):
-            if isinstance(doc.get(key), list):
-                return doc[key]
-        if "name" in doc and ("id" in doc or "description" in doc):
-            return [doc]
-    raise UploadError(
-        "The JSON is not an Open Referral / HSDS service list: expected a list of services or "
-        'a page like {"content": [...]}.'
+def _is_service_at_location(item: dict[str, Any]) -> bool:
+    """True for an ORUK v3 ``/service_at_locations`` item ``{id, location, service}``."""
+    return isinstance(item.get("service"), dict) or (
+        isinstance(item.get("location"), dict) and "name" not in item
     )
+
+
+def _service_list(doc: Any) -> tuple[list[Any], list[str]]:
+    """The items of an ORUK/HSDS document and warnings about paging."""
+    if isinstance(doc, list):
+        return doc, []
+    if isinstance(doc, dict):
+        for key in _PAGE_KEYS:
+            if isinstance(doc.get(key), list):
+                return doc[key], _page_warnings(doc, len(doc[key]))
+        if _is_service_at_location(doc) or (
+            "name" in doc and ("id" in doc or "description" in doc)
+        ):
+            return [doc], []
+    raise UploadError(
+        "The JSON is not an Open Referral / HSDS service list: expected a list of services, "
+        'an API page like {"contents": [...]} (ORUK v3) or {"content": [...]} (v1), or '
+        "service-at-location items."
+    )
+
+
+def _page_warnings(page: dict[str, Any], n_items: int) -> list[str]:
+    """A warning when the page is one of several (v3 ``total_items``, v1 ``totalElements``)."""
+    total = page.get("total_items", page.get("totalElements"))
+    number = page.get("page_number", page.get("number"))
+    if not isinstance(total, int) or isinstance(total, bool) or total <= n_items:
+        return []
+    where = f"page {number} of a list" if isinstance(number, int) else "one page of a list"
+    return [
+        f"This file is {where} of {total:,} items and holds {n_items:,} of them. Upload "
+        "the full list (all pages) to see every service."
+    ]
 
 
 def _text(value: Any) -> str | None:
@@ -145,6 +206,8 @@ def _term_name(term: Any) -> str | None:
 def _service_themes(service: dict[str, Any]) -> str | None:
     """Taxonomy terms of a service from the ORUK / HSDS 3 shapes."""
     names: list[str | None] = []
+    for item in _dicts(service.get("taxonomy_terms")):
+        names.append(_term_name(item))
     taxonomies = service.get("taxonomies")
     for item in taxonomies if isinstance(taxonomies, list) else [taxonomies]:
         names.append(_term_name(item))

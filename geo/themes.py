@@ -62,18 +62,24 @@ _SEPARATOR = r"[\s\-_/]*"
 
 
 def _keyword_pattern(keyword: str) -> str:
-    """Regex for one keyword: whole word/phrase, spaces or hyphens optional between words."""
+    """Regex body for one keyword: spaces or hyphens optional between its words."""
     words = re.split(r"[\s\-]+", keyword.strip())
     body = _SEPARATOR.join(re.escape(w) for w in words)
     if keyword in CASE_SENSITIVE_KEYWORDS:
         body = f"(?-i:{body})"
-    return rf"(?<![\w]){body}(?![\w])"
+    return body
 
 
 def _theme_regex(keywords: tuple[str, ...]) -> re.Pattern[str]:
-    """One compiled alternation for all keywords of a theme (longest first)."""
+    """One compiled alternation for all keywords of a theme (longest first), matched whole.
+
+    The word-boundary checks sit outside the alternation, so the engine tests them once per
+    position instead of once per keyword: about nine times faster than a lookbehind on every
+    alternative, with the same matches.
+    """
     ordered = sorted(keywords, key=len, reverse=True)
-    return re.compile("|".join(_keyword_pattern(k) for k in ordered), flags=re.IGNORECASE)
+    body = "|".join(_keyword_pattern(k) for k in ordered)
+    return re.compile(rf"(?<![\w])(?:{body})(?![\w])", flags=re.IGNORECASE)
 
 
 _THEME_REGEXES: dict[str, re.Pattern[str]] = {
@@ -90,11 +96,21 @@ def _name_key(text: str) -> str:
 _EXACT_NAMES: dict[str, str] = {_name_key(t): t for t in THEMES}
 
 
-def _assign_one(text: str) -> str:
+#: Theme matching reads at most this many characters of each text...
+TEXT_LIMIT = 2_000
+#: ...and at most this many characters over all the distinct texts of one call (fewer per text
+#: when there are many), so its cost is bounded whatever the upload: about 0.35 s per million
+#: characters here (see bench/bench_uploads.py).
+TEXT_BUDGET = 10_000_000
+
+
+def _assign_one(text: str, limit: int = TEXT_LIMIT) -> str:
     """Theme for one non-empty text (exact name, else most keyword hits, else Other)."""
-    exact = _EXACT_NAMES.get(_name_key(text))
-    if exact is not None:
-        return exact
+    if len(text) <= 100:
+        exact = _EXACT_NAMES.get(_name_key(text))
+        if exact is not None:
+            return exact
+    text = text[:limit]
     best, best_hits = OTHER, 0
     for theme in THEMES[:-1]:
         hits = len(_THEME_REGEXES[theme].findall(text))
@@ -118,6 +134,13 @@ def assign_theme(text: pd.Series) -> pd.Series:
         Same index as ``text``; ordered categorical with categories :data:`THEMES`. Texts
         with no keyword give ``"Other"``. See the module docstring for the rules.
 
+    Notes
+    -----
+    Cost is bounded: each distinct text is read up to :data:`TEXT_LIMIT` characters, and up
+    to ``TEXT_BUDGET / number of distinct texts`` when that is smaller, so one call reads at
+    most :data:`TEXT_BUDGET` characters (a 5 MB description costs what its first 2,000
+    characters cost).
+
     Examples
     --------
     >>> assign_theme(pd.Series(["Debt advice drop-in", "Digital skills", "", "health"])).tolist()
@@ -125,8 +148,9 @@ def assign_theme(text: pd.Series) -> pd.Series:
     """
     values = text.astype(object).where(text.notna(), "")
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    limit = max(1, min(TEXT_LIMIT, TEXT_BUDGET // max(1, len(uniques))))
     mapped = np.array(
-        [_assign_one(u) if isinstance(u, str) and u.strip() else OTHER for u in uniques],
+        [_assign_one(u, limit) if isinstance(u, str) and u.strip() else OTHER for u in uniques],
         dtype=object,
     )
     result = mapped[codes] if len(codes) else np.array([], dtype=object)
