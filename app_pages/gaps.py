@@ -562,8 +562,9 @@ if len(in_theme):
         maps.add_services_by_theme(
             m, drawn.to_crs(4326), show=bool(sel.boroughs) or len(drawn) <= SHOW_SERVICES_UP_TO
         )
-    else:
-        st.caption("Too many services to draw; pick a borough to see them on the map.")
+    else:  # too many to draw one by one: one marker per neighbourhood and theme
+        mapping.add_services(m, drawn, show=bool(sel.boroughs))
+        st.caption(mapping.aggregation_note(None, drawn))
 _finish_map(m)
 
 st.subheader("Pilot finder")
