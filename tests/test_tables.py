@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import io
 import time
+import zipfile
 
 import geopandas as gpd
 import numpy as np
@@ -18,9 +19,11 @@ import pandas as pd
 import pytest
 from synthetic_uploads import check_invariant, synthetic_csv
 
+from geo import tables, uploads
 from geo.uploads import (
     UploadError,
     detect_columns,
+    parse_services,
     locate,
     read_table,
 )
@@ -286,3 +289,221 @@ def test_one_million_rows_finish_quickly(london: gpd.GeoDataFrame) -> None:
     assert elapsed < 25
     with pytest.raises(UploadError, match="more than 999,999 data rows"):
         read_table(data, "synthetic_million.csv", max_rows=n - 1)
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 11: files as housing associations and councils export them
+# ------------------------------------------------------------------------------------------
+def _workbook(*sheets: tuple[str, list[list[object]]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        ws = book.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+COVER = (
+    "Cover",
+    [
+        ["Synthetic Housing Association: stock return 2025"],
+        ["Prepared by the synthetic asset team. Do not circulate."],
+        ["See the 'Stock' sheet for the data."],
+    ],
+)
+STOCK = (
+    "Stock",
+    [
+        ["Property Ref", "Scheme", "Postcode", "Latitude", "Longitude", "Units"],
+        ["00001", "Synthetic Court", "SW1A 1AA", 51.501, -0.141, 12],
+        ["00002", "Synthetic House", "E1 6AN", 51.52, -0.07, 4],
+    ],
+)
+NOTES = ("Notes", [["Column", "Meaning"], ["Units", "homes in the scheme"]])
+
+
+def test_data_sheet_found_behind_a_cover_sheet() -> None:
+    df = read_table(_workbook(COVER, STOCK, NOTES), "synthetic_return.xlsx")
+    assert df.attrs["sheet"] == "Stock"
+    assert df.attrs["sheets"] == ["Cover", "Stock", "Notes"]
+    assert list(df.columns) == ["Property Ref", "Scheme", "Postcode", "Latitude", "Longitude", "Units"]
+    assert df["Property Ref"].tolist() == ["00001", "00002"]
+    assert any("Read the sheet 'Stock'" in w and "'Cover'" in w for w in df.attrs["warnings"])
+    mapping = detect_columns(df)
+    assert mapping["postcode"] == "Postcode" and mapping["latitude"] == "Latitude"
+
+
+def test_largest_table_wins_when_no_sheet_has_locations() -> None:
+    small = ("Summary", [["Borough", "Homes"], ["Synthetic", 3]])
+    big = ("All", [["Scheme", "Homes"]] + [[f"Synthetic {i}", i] for i in range(20)])
+    df = read_table(_workbook(small, big), "synthetic.xlsx")
+    assert df.attrs["sheet"] == "All" and len(df) == 20
+
+
+def test_sheet_can_be_chosen_by_name_or_position_and_unknown_refused() -> None:
+    data = _workbook(COVER, STOCK, NOTES)
+    assert uploads.list_sheets(data) == ["Cover", "Stock", "Notes"]
+    assert uploads.list_sheets(synthetic_csv("a,b", "1,2")) == []
+    notes = read_table(data, "synthetic.xlsx", sheet="Notes")
+    assert list(notes.columns) == ["Column", "Meaning"] and notes.attrs["sheet"] == "Notes"
+    assert read_table(data, "synthetic.xlsx", sheet=1).attrs["sheet"] == "Stock"
+    with pytest.raises(UploadError, match="no sheet 'Data'.*Cover, Stock, Notes"):
+        read_table(data, "synthetic.xlsx", sheet="Data")
+    with pytest.raises(UploadError, match="'Cover' is empty|looks like data|no data rows"):
+        read_table(_workbook(("Cover", [])), "synthetic.xlsx")
+
+
+def test_european_csv_semicolons_and_decimal_commas() -> None:
+    data = synthetic_csv(
+        "Name;Latitude;Longitude;Units",
+        "Synthetic Court;51,5080;-0,1281;12",
+        "Synthetic House;51,52;-0,07;4",
+        encoding="cp1252",
+    )
+    df = read_table(data, "synthetic_export.csv")
+    assert df.attrs["delimiter"] == ";"
+    assert df.attrs["decimal"] == ","
+    assert df["Latitude"].tolist() == ["51,5080", "51,52"]  # kept verbatim; locate reads them
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "decimal"),
+    [
+        ("a,b", ["1.5,2.5"], "."),  # comma-delimited: a comma is never a decimal mark
+        ("a;b", ["1.5;2,5"], "."),  # mixed: not decided on commas
+        ("a;b", ["x;y"], "."),
+        ("a\tb", ["51,5\t-0,1"], ","),
+    ],
+)
+def test_decimal_mark_needs_the_values_to_say_so(header: str, rows: list[str], decimal: str) -> None:
+    assert read_table(synthetic_csv(header, *rows), "synthetic.csv").attrs["decimal"] == decimal
+
+
+def test_trailing_empty_fields_are_not_data() -> None:
+    data = synthetic_csv(
+        "name,postcode,units",
+        "synthetic a,SW1A 1AA,3,",
+        "synthetic b,E1 6AN,4,,",
+        "synthetic c,N1 9GU,5",
+    )
+    df = read_table(data, "synthetic_export.csv")
+    assert list(df.columns) == ["name", "postcode", "units"]
+    assert df["units"].tolist() == ["3", "4", "5"]
+
+
+def test_trailing_delimiters_first_seen_deep_in_a_file() -> None:
+    rows = [f"synthetic {i},SW1A 1AA,{i}" for i in range(600)]
+    rows[450] += ",,,"  # beyond the lines the dialect is sniffed on
+    df = read_table(synthetic_csv("name,postcode,units", *rows), "synthetic.csv")
+    assert len(df) == 600 and list(df.columns) == ["name", "postcode", "units"]
+    rows[500] += ",surprise"
+    with pytest.raises(UploadError, match="Line 502 has 4 values but the header has 3"):
+        read_table(synthetic_csv("name,postcode,units", *rows), "synthetic.csv")
+
+
+def test_five_megabyte_line_without_breaks_is_refused_in_bounded_cost() -> None:
+    # 2.6 million values on one line: refused on the first 256 KB, before any parsing
+    with pytest.raises(UploadError, match=r"limit is 16,384 columns"):
+        read_table(b"1," * (5 * 1024 * 1024 // 2), "synthetic_one_line.csv")
+    # no delimiter at all: one 5 MB "header" and no data
+    with pytest.raises(UploadError, match="no data rows|looks like data"):
+        read_table(b"x" * (5 * 1024 * 1024), "synthetic_one_cell.csv")
+
+
+def test_five_megabyte_text_cell_is_read_and_themed() -> None:
+    text = "Debt and money advice drop-in. " + "lorem ipsum " * 440_000
+    data = synthetic_csv("name,description,latitude,longitude", f'synthetic,"{text}",51.5,-0.1')
+    assert len(data) > 5_000_000
+    df = read_table(data, "synthetic.csv")
+    assert len(df.loc[2, "description"]) == len(text)
+    themed = parse_services(df, {"name": "name", "description": "description"})
+    assert themed.loc[2, "assigned_theme"] == "Financial inclusion"
+
+
+def _zip_with_declared_sizes(members: dict[str, bytes], declared: int | None) -> bytes:
+    """A zip whose central directory and local headers claim ``declared`` bytes per member."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+    data = bytearray(buf.getvalue())
+    if declared is not None:
+        pos = 0
+        while (pos := data.find(b"PK\x03\x04", pos)) >= 0:  # local headers: size at +22
+            data[pos + 22 : pos + 26] = declared.to_bytes(4, "little")
+            pos += 4
+        pos = 0
+        while (pos := data.find(b"PK\x01\x02", pos)) >= 0:  # central directory: size at +24
+            data[pos + 24 : pos + 28] = declared.to_bytes(4, "little")
+            pos += 4
+    return bytes(data)
+
+
+def test_inflated_bytes_are_counted_not_the_declared_sizes() -> None:
+    bomb = b"<c>0</c>" * (tables.MAX_INFLATED // 8 + 1024)  # just over the limit, compresses ~1000x
+    members = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/x.xml": bomb}
+    lying = _zip_with_declared_sizes(members, declared=1000)
+    assert len(lying) < 2 * 1024 * 1024
+    with zipfile.ZipFile(io.BytesIO(lying)) as zf:
+        assert sum(i.file_size for i in zf.infolist()) < 10_000  # what the zip claims
+    for data in (lying, _zip_with_declared_sizes(members, declared=None)):
+        with pytest.raises(UploadError, match="expands to more than 200 MB"):
+            read_table(data, "synthetic_bomb.xlsx")
+    small = _zip_with_declared_sizes({"xl/workbook.xml": b"<w/>" * 1000}, declared=None)
+    assert tables._check_inflated(small) == 4000
+
+
+def test_html_table_saved_as_xls_is_read() -> None:
+    html = (
+        "<html><head><meta charset='utf-8'><title>Synthetic export</title></head><body>"
+        "<table><tr><td>Synthetic Housing: stock report</td></tr></table>"
+        "<table border=1><thead><tr><th>Property Ref</th><th>Scheme</th><th>Post Code</th>"
+        "<th>Units</th></tr></thead><tbody>"
+        "<tr><td>00123</td><td>Caf\u00e9 Court &amp; Annexe</td><td>SW1A 1AA</td><td>007</td></tr>"
+        "<tr><td>00124</td><td>&lt;script&gt;x&lt;/script&gt;</td><td>E1 6AN</td><td>1,234</td></tr>"
+        "</tbody></table></body></html>"
+    ).encode()
+    df = read_table(html, "synthetic_export.xls")
+    assert df.attrs["file_type"] == "html"
+    assert list(df.columns) == ["Property Ref", "Scheme", "Post Code", "Units"]
+    assert df["Property Ref"].tolist() == ["00123", "00124"]  # leading zeros kept
+    assert df["Units"].tolist() == ["007", "1,234"]  # verbatim text
+    assert df.loc[2, "Scheme"] == "Caf\u00e9 Court & Annexe"
+    assert df.loc[3, "Scheme"] == "<script>x</script>"
+    assert any("HTML" in w and ".xls" in w for w in df.attrs["warnings"])
+    # a table without <th> cells: the header is found among the rows
+    plain_html = b"<table><tr><td>postcode</td><td>units</td></tr><tr><td>E1 6AN</td><td>2</td></tr></table>"
+    assert read_table(plain_html, "synthetic.xls")["postcode"].tolist() == ["E1 6AN"]
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (
+            b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+            b"<Worksheet/></Workbook>",
+            "Excel 2003 XML spreadsheet.*save it again as .xlsx",
+        ),
+        (b"<html><body><p>No table here</p></body></html>", "web page without a table"),
+    ],
+)
+def test_other_markup_saved_as_xls_refused_with_how_to_resave(data: bytes, match: str) -> None:
+    with pytest.raises(UploadError, match=match):
+        read_table(data, "synthetic_export.xls")
+
+
+def test_utf16_without_bom_is_text_not_binary() -> None:
+    text = "name\tpostcode\nsynthetic Caf\u00e9\tSW1A 1AA\nsynthetic b\tE1 6AN\n"
+    df = read_table(text.encode("utf-16-le"), "synthetic_unicode.txt")
+    assert df["name"].tolist() == ["synthetic Caf\u00e9", "synthetic b"]
+    assert df.attrs["encoding"] == "utf-16-le"
+
+
+def test_hostile_file_name_is_kept_literal_in_messages() -> None:
+    name = "[x](javascript:alert(1)).csv"
+    with pytest.raises(UploadError) as err:
+        read_table(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name)
+    assert "'[x](javascript:alert(1)).csv' is a PNG image" in str(err.value)
