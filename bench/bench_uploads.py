@@ -233,14 +233,16 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
             size += len(line) + 1
             i += 1
         return ("\n".join(lines) + "\n").encode(), "s.csv", "services"
-    if name == "50 MB, 16,384 columns (widest allowed)":
-        row = ",".join(["1"] * 16_384) + "\n"
-        header = ",".join(f"c{j}" for j in range(16_384)) + "\n"
+    if name == "50 MB, 2,000 columns (widest allowed)":
+        row = ",".join(["1"] * 2_000) + "\n"
+        header = ",".join(f"c{j}" for j in range(2_000)) + "\n"
         return (header + row * ((50 * MB - len(header)) // len(row))).encode(), "s.csv", "stock"
     if name == "50 MB, 1,000,000 rows x 25 columns":
         header = ",".join(f"c{j}" for j in range(25)) + "\n"
         row = ",".join(["12"] * 25) + "\n"
         return (header + row * 1_000_000).encode()[: 50 * MB], "s.csv", "stock"
+    if name == "5 MB line then data (header > 256 KB)":
+        return b"x" * (5 * MB) + b"\n1\n", "synthetic.csv", "stock"
     if name == "zip bomb with lying sizes (.xlsx)":
         import io
         import zipfile
@@ -252,8 +254,8 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
                 for _ in range(2000):
                     f.write(b"0" * MB)
         return buf.getvalue(), "s.xlsx", "stock"
-    if name == "workbook inflating to just under the limit":
-        return _xlsx(sheet_xml_rows=450_000, cols=25), "s.xlsx", "stock"
+    if name == "workbook at the cell limit (4,000,000)":
+        return _xlsx(sheet_xml_rows=159_000, cols=25), "s.xlsx", "stock"
     if name == "25 MB Open Referral JSON":
         import json
 
@@ -278,11 +280,12 @@ WORST_CASES = (
     "5 MB single line, no delimiter",
     "5 MB text cell, themed",
     "50 MB single line, no delimiter",
-    "50 MB, 16,384 columns (widest allowed)",
+    "5 MB line then data (header > 256 KB)",
+    "50 MB, 2,000 columns (widest allowed)",
     "50 MB, 1,000,000 rows x 25 columns",
     "50 MB of distinct descriptions, themed",
     "zip bomb with lying sizes (.xlsx)",
-    "workbook inflating to just under the limit",
+    "workbook at the cell limit (4,000,000)",
     "25 MB Open Referral JSON",
     "20 MB HTML table saved as .xls",
 )

@@ -8,12 +8,18 @@ around (530000, 180000) -- central London -- so the tests do not depend on the p
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from synthetic_uploads import EAST, WEST, check_invariant, reasons, synthetic_csv
 
+import geo.postcodes
+from geo.locate import postcode_not_found_reason
 from geo.uploads import (
+    COORDS_DMS,
+    POSTCODE_NOT_FOUND,
+    REJECTION_REASONS,
     detect_columns,
     locate,
     read_table,
@@ -174,7 +180,7 @@ def test_postcode_with_synthetic_lookup(
     assert accepted["borough_code"].tolist() == [WEST, EAST]
     assert accepted["postcode"].tolist() == ["sw1a1aa", " E1  6AN "]  # original kept
     assert reasons(rejected) == {
-        4: "postcode not found",
+        4: POSTCODE_NOT_FOUND,  # names the lookup's release once geo.postcodes has a label
         5: "bad postcode",
         6: "outside London",
         7: "bad postcode",
@@ -284,3 +290,107 @@ def test_summarise_upload_counts_and_invariant(london: gpd.GeoDataFrame) -> None
     }
     with pytest.raises(AssertionError, match="mismatch"):
         summarise_upload(accepted, rejected, rows_read=5)
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 11: decimal commas, degrees-minutes-seconds, the lookup's name in the reason
+# ------------------------------------------------------------------------------------------
+def test_european_csv_coordinates_with_decimal_commas_are_placed(
+    london: gpd.GeoDataFrame,
+) -> None:
+    df = read_table(
+        synthetic_csv(
+            "Naam;Latitude;Longitude",
+            "synthetic 1;51,5080;-0,1281",
+            "synthetic 2;51,52;-0,07",
+            "synthetic 3;abc;-0,07",
+        ),
+        "synthetic_export.csv",
+    )
+    accepted, rejected = locate(df, detect_columns(df), london=london)
+    check_invariant(df, accepted, rejected)
+    assert accepted["row"].tolist() == [2, 3]
+    expected = gpd.GeoSeries.from_xy([-0.1281, -0.07], [51.508, 51.52], crs=4326).to_crs(27700)
+    assert np.allclose(accepted.geometry.x, expected.x) and np.allclose(
+        accepted.geometry.y, expected.y
+    )
+    assert reasons(rejected) == {4: "coordinates not numeric"}
+    assert any("decimal comma" in w for w in accepted.attrs["warnings"])
+
+
+def test_grid_references_with_decimal_commas_and_dot_thousands(london: gpd.GeoDataFrame) -> None:
+    df = read_table(
+        synthetic_csv("ref;easting;northing", "a;530.047,5;180.422", "b;531000,0;181000,25"),
+        "synthetic.csv",
+    )
+    assert df.attrs["decimal"] == ","
+    accepted, _ = locate(df, detect_columns(df), london=london)
+    assert accepted.geometry.x.tolist() == [530_047.5, 531_000.0]
+    assert accepted.geometry.y.tolist() == [180_422.0, 181_000.25]
+
+
+def test_comma_is_not_a_decimal_mark_in_a_comma_file(london: gpd.GeoDataFrame) -> None:
+    df = read_table(synthetic_csv("name,latitude,longitude", 'a,"51,5","-0,1"'), "s.csv")
+    accepted, rejected = locate(df, detect_columns(df), london=london)
+    assert reasons(rejected) == {2: "coordinates not numeric"}
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        ("51\u00b030'26\"N", "0\u00b007'39\"W"),
+        ("51\u00b0 30' 26\" N", "0\u00b0 7' 39\" W"),
+        ("N 51 30 26", "W 0 7 39"),
+        ("51:30:26", "-0:07:39"),
+        ("51\u00b030\u203226\u2033N", "0\u00b007\u203239\u2033W"),
+        ("51d30m26sN", "0d7m39sW"),
+        ("51\u00ba30'26''N", "0\u00ba07'39''W"),
+    ],
+)
+def test_degrees_minutes_seconds_are_read(london: gpd.GeoDataFrame, lat: str, lon: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ["synthetic dms", "synthetic decimal"],
+            "latitude": [lat, "51.507222"],
+            "longitude": [lon, "-0.1275"],
+        }
+    )
+    df = read_table(frame.to_csv(index=False).encode(), "synthetic.csv")
+    accepted, rejected = locate(df, detect_columns(df), london=london)
+    check_invariant(df, accepted, rejected)
+    assert len(accepted) == 2, reasons(rejected)
+    a, b = accepted.geometry.iloc[0], accepted.geometry.iloc[1]
+    assert a.distance(b) < 2  # 51 30 26 N, 0 7 39 W = 51.507222, -0.1275 (to a metre)
+    assert any("degrees, minutes and seconds" in w for w in accepted.attrs["warnings"])
+
+
+def test_degrees_and_decimal_minutes(london: gpd.GeoDataFrame) -> None:
+    df = pd.DataFrame({"latitude": ["51\u00b030.4333'N"], "longitude": ["0\u00b07.65'W"]})
+    accepted, _ = locate(df, detect_columns(df), london=london)
+    expected = gpd.GeoSeries.from_xy([-0.1275], [51.507222], crs=4326).to_crs(27700)
+    assert accepted.geometry.iloc[0].distance(expected.iloc[0]) < 2
+
+
+@pytest.mark.parametrize(
+    "lat",
+    ["51\u00b075'10\"N", "51\u00b030'75\"N", "51\u00b030'26\"Q", "N51\u00b030'26\"S", "51\u00b0 x"],
+)
+def test_unreadable_degrees_minutes_seconds_rejected_with_that_reason(
+    london: gpd.GeoDataFrame, lat: str
+) -> None:
+    df = pd.DataFrame({"name": ["synthetic"], "latitude": [lat], "longitude": ["0\u00b007'39\"W"]})
+    accepted, rejected = locate(df, detect_columns(df), london=london)
+    check_invariant(df, accepted, rejected)
+    assert rejected["reason"].tolist() == [COORDS_DMS]
+    assert "degrees, minutes and seconds" in REJECTION_REASONS[COORDS_DMS]
+
+
+def test_postcode_not_found_names_the_lookup_and_its_release() -> None:
+    label = "OS Code-Point Open, April 2025 (2025.2.0)"
+    assert postcode_not_found_reason(label) == f"postcode not found in {label}"
+    assert postcode_not_found_reason(None) == "postcode not found"
+    # the reason used is built from geo.postcodes.LOOKUP_LABEL when that constant exists
+    current = getattr(geo.postcodes, "LOOKUP_LABEL", None)
+    assert postcode_not_found_reason(current) == POSTCODE_NOT_FOUND
+    if current:
+        assert current in REJECTION_REASONS[POSTCODE_NOT_FOUND]

@@ -187,3 +187,227 @@ def test_parse_services_table() -> None:
     ]
     assert isinstance(out["assigned_theme"].dtype, pd.CategoricalDtype)
     assert "assigned_theme" not in df.columns
+
+
+# ------------------------------------------------------------------------------------------
+# Open Referral UK v3.0 (HSDS 3.0 UK profile). Fixtures follow the field names of the published
+# profile's examples (github.com/OpenReferralUK/uk-profile: examples/service_full.json,
+# examples/service_at_location_full.json, schema/compiled/service_at_location_list.json);
+# every value is SYNTHETIC.
+# ------------------------------------------------------------------------------------------
+def _v3_location(lid: str, lat: float | None, lon: float | None, postcode: str) -> dict:
+    loc = {
+        "id": lid,
+        "location_type": "physical",
+        "name": f"Synthetic centre {lid}",
+        "description": "Synthetic community centre",
+        "external_identifier": "100000000000",
+        "external_identifier_type": "UPRN",
+        "addresses": [
+            {
+                "id": f"{lid}-postal",
+                "location_id": lid,
+                "address_1": "PO Box 1",
+                "city": "London",
+                "postal_code": "N1 9GU",
+                "country": "GB",
+                "address_type": "postal",
+            },
+            {
+                "id": f"{lid}-physical",
+                "location_id": lid,
+                "address_1": "1 Synthetic Street",
+                "city": "London",
+                "region": "Greater London",
+                "postal_code": postcode,
+                "country": "GB",
+                "address_type": "physical",
+            },
+        ],
+    }
+    if lat is not None:
+        loc["latitude"], loc["longitude"] = lat, lon
+    return loc
+
+
+def _v3_service(sid: str, name: str, terms: list[str], locations: list[dict]) -> dict:
+    return {
+        "id": sid,
+        "name": name,
+        "description": "Synthetic service description",
+        "url": "http://example.com/synthetic",
+        "email": "synthetic@example.com",
+        "status": "active",
+        "assured_date": "2025-01-01",
+        "last_modified": "2025-03-15T10:30:45.123Z",
+        "organization": {
+            "id": f"org-{sid}",
+            "name": "Synthetic Organisation",
+            "description": "Synthetic",
+        },
+        "schedules": [
+            {
+                "id": f"sch-{sid}",
+                "freq": "WEEKLY",
+                "byday": "TH,FR",
+                "opens_at": "10:00:00",
+                "closes_at": "18:00:00",
+            }
+        ],
+        "taxonomy_terms": [
+            {
+                "id": f"tt-{sid}-{i}",
+                "code": f"c{i}",
+                "name": t,
+                "description": t,
+                "taxonomy": "synthetic",
+            }
+            for i, t in enumerate(terms)
+        ],
+        "attributes": [{"id": f"a-{sid}", "link_type": "link_type"}],
+        "contacts": [{"id": f"c-{sid}", "name": "Synthetic Person", "title": "Manager"}],
+        "service_at_locations": [
+            {"id": f"sal-{sid}-{i}", "location": loc} for i, loc in enumerate(locations)
+        ],
+    }
+
+
+def test_v3_full_services_page_with_contents() -> None:
+    page = {
+        "total_items": 3,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": 3,
+        "first_page": True,
+        "last_page": True,
+        "empty": False,
+        "contents": [
+            _v3_service(
+                "s1",
+                "Synthetic debt clinic",
+                ["Debt advice", "Money"],
+                [
+                    _v3_location("l1", 51.5014, -0.1419, "SW1A 1AA"),
+                    _v3_location("l2", None, None, "E1 6AN"),
+                ],
+            ),
+            _v3_service("s2", "Synthetic coding club", ["Digital skills"], []),  # no location
+            {
+                **_v3_service("s3", "Synthetic walk", [], []),
+                "service_at_locations": [{"id": "sal-only-id"}],
+            },
+        ],
+    }
+    df = read_openreferral(json.dumps(page).encode())
+    assert df["id"].tolist() == ["s1", "s1", "s2", "s3"]
+    assert df["theme"].tolist()[:3] == [
+        "Debt advice; Money",
+        "Debt advice; Money",
+        "Digital skills",
+    ]
+    assert df.loc[1, "postcode"] == "SW1A 1AA"  # the physical address, not the postal one
+    assert df.loc[1, "address"] == "1 Synthetic Street; London"
+    assert (df.loc[1, "latitude"], df.loc[1, "longitude"]) == ("51.5014", "-0.1419")
+    assert df.loc[1, "organisation"] == "Synthetic Organisation"
+    assert df.loc[1, "opening_hours"] == "TH,FR 10:00:00-18:00:00"
+    assert df.loc[1, "website"] == "http://example.com/synthetic"
+    assert "name" not in df["theme"].dropna().tolist()
+    assert df.attrs["warnings"] == []
+
+
+def test_v3_page_that_is_one_of_several_says_so() -> None:
+    page = {
+        "total_items": 120,
+        "total_pages": 3,
+        "page_number": 2,
+        "size": 1,
+        "contents": [_v3_service("s1", "Synthetic", ["Debt advice"], [])],
+    }
+    df = read_openreferral(json.dumps(page).encode())
+    assert len(df) == 1
+    assert any("page 2" in w and "120" in w for w in df.attrs["warnings"])
+
+
+def test_v3_service_at_locations_items() -> None:
+    sal = {
+        "total_items": 2,
+        "page_number": 1,
+        "contents": [
+            {
+                "id": "sal-1",
+                "location": _v3_location("l1", 51.52, -0.07, "E1 6AN"),
+                "service": {
+                    "id": "s1",
+                    "name": "Synthetic counselling",
+                    "status": "active",
+                    "description": "Synthetic counselling for anxiety and depression",
+                    "organization": {"id": "o1", "name": "Synthetic Org", "description": "x"},
+                },
+            },
+            {
+                "id": "sal-2",
+                "service": {"id": "s2", "name": "Synthetic no place", "status": "active"},
+            },
+        ],
+    }
+    df = read_openreferral(json.dumps(sal).encode())
+    assert df["id"].tolist() == ["s1", "s2"]
+    assert df["name"].tolist() == ["Synthetic counselling", "Synthetic no place"]
+    assert df.loc[1, "postcode"] == "E1 6AN" and df.loc[1, "latitude"] == "51.52"
+    assert df.loc[1, "location_name"] == "Synthetic centre l1"
+    assert pd.isna(df.loc[2, "latitude"]) and pd.isna(df.loc[2, "postcode"])
+    # a single service-at-location object (examples/service_at_location_full.json shape)
+    one = read_openreferral(json.dumps(sal["contents"][0]).encode())
+    assert one["name"].tolist() == ["Synthetic counselling"]
+
+
+def test_v3_services_without_location_counted_and_rejected(london: gpd.GeoDataFrame) -> None:
+    page = {
+        "total_items": 3,
+        "page_number": 1,
+        "contents": [
+            _v3_service(
+                "s1",
+                "Synthetic debt clinic",
+                ["Debt advice"],
+                [_v3_location("l1", 51.5014, -0.1419, "SW1A 1AA")],
+            ),
+            _v3_service("s2", "Synthetic coding club", ["Digital skills"], []),
+            _v3_service(
+                "s3", "Synthetic online only", ["Health"], [{"id": "l3", "name": "Online"}]
+            ),
+        ],
+    }
+    df = read_openreferral(json.dumps(page).encode())
+    mapping = detect_columns(df, kind="services")
+    accepted, rejected = locate(df, mapping, london=london)
+    check_invariant(df, accepted, rejected)
+    assert accepted["name"].tolist() == ["Synthetic debt clinic"]
+    assert reasons(rejected) == {2: "no location", 3: "no location"}
+    themed = parse_services(accepted, mapping)
+    assert themed["assigned_theme"].tolist() == ["Financial inclusion"]
+
+
+def test_v1_page_still_read_next_to_v3() -> None:
+    v1 = {
+        "totalElements": 1,
+        "number": 1,
+        "content": [
+            {
+                "id": "v1",
+                "name": "Synthetic v1 service",
+                "service_taxonomys": [{"id": "t", "taxonomy": {"id": "x", "name": "Employment"}}],
+                "service_at_locations": [
+                    {
+                        "location": {
+                            "latitude": 51.5,
+                            "longitude": -0.1,
+                            "physical_addresses": [{"postal_code": "SW1A 1AA"}],
+                        }
+                    }
+                ],
+            }
+        ],
+    }
+    df = read_openreferral(json.dumps(v1).encode())
+    assert df.loc[1, "theme"] == "Employment" and df.loc[1, "postcode"] == "SW1A 1AA"

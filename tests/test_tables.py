@@ -23,8 +23,8 @@ from geo import tables, uploads
 from geo.uploads import (
     UploadError,
     detect_columns,
-    parse_services,
     locate,
+    parse_services,
     read_table,
 )
 
@@ -329,7 +329,14 @@ def test_data_sheet_found_behind_a_cover_sheet() -> None:
     df = read_table(_workbook(COVER, STOCK, NOTES), "synthetic_return.xlsx")
     assert df.attrs["sheet"] == "Stock"
     assert df.attrs["sheets"] == ["Cover", "Stock", "Notes"]
-    assert list(df.columns) == ["Property Ref", "Scheme", "Postcode", "Latitude", "Longitude", "Units"]
+    assert list(df.columns) == [
+        "Property Ref",
+        "Scheme",
+        "Postcode",
+        "Latitude",
+        "Longitude",
+        "Units",
+    ]
     assert df["Property Ref"].tolist() == ["00001", "00002"]
     assert any("Read the sheet 'Stock'" in w and "'Cover'" in w for w in df.attrs["warnings"])
     mapping = detect_columns(df)
@@ -378,7 +385,9 @@ def test_european_csv_semicolons_and_decimal_commas() -> None:
         ("a\tb", ["51,5\t-0,1"], ","),
     ],
 )
-def test_decimal_mark_needs_the_values_to_say_so(header: str, rows: list[str], decimal: str) -> None:
+def test_decimal_mark_needs_the_values_to_say_so(
+    header: str, rows: list[str], decimal: str
+) -> None:
     assert read_table(synthetic_csv(header, *rows), "synthetic.csv").attrs["decimal"] == decimal
 
 
@@ -406,11 +415,19 @@ def test_trailing_delimiters_first_seen_deep_in_a_file() -> None:
 
 def test_five_megabyte_line_without_breaks_is_refused_in_bounded_cost() -> None:
     # 2.6 million values on one line: refused on the first 256 KB, before any parsing
-    with pytest.raises(UploadError, match=r"limit is 16,384 columns"):
+    with pytest.raises(UploadError, match=r"first line of the file is longer than 256 KB"):
         read_table(b"1," * (5 * 1024 * 1024 // 2), "synthetic_one_line.csv")
-    # no delimiter at all: one 5 MB "header" and no data
-    with pytest.raises(UploadError, match="no data rows|looks like data"):
-        read_table(b"x" * (5 * 1024 * 1024), "synthetic_one_cell.csv")
+    # no delimiter at all, with or without data after it
+    for data in (b"x" * (5 * 1024 * 1024), b"x" * (5 * 1024 * 1024) + b"\n1\n"):
+        with pytest.raises(UploadError, match="first line of the file is longer than 256 KB"):
+            read_table(data, "synthetic_one_cell.csv")
+    # rows wider than any table: refused from the first lines
+    with pytest.raises(UploadError, match=r"3,000 values; the limit is 2,000 columns"):
+        read_table(((",".join(["1"] * 3000) + "\n") * 100).encode(), "synthetic_wide.csv")
+    # ... or when a wide row first appears deep in the file
+    rows = [f"synthetic {i},SW1A 1AA" for i in range(5000)] + [",".join(["1"] * 3000)]
+    with pytest.raises(UploadError, match=r"limit is 2,000 columns"):
+        read_table(synthetic_csv("name,postcode", *rows), "synthetic_wide.csv")
 
 
 def test_five_megabyte_text_cell_is_read_and_themed() -> None:
@@ -444,13 +461,19 @@ def _zip_with_declared_sizes(members: dict[str, bytes], declared: int | None) ->
 
 def test_inflated_bytes_are_counted_not_the_declared_sizes() -> None:
     bomb = b"<c>0</c>" * (tables.MAX_INFLATED // 8 + 1024)  # just over the limit, compresses ~1000x
-    members = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/x.xml": bomb}
+    members = {
+        "[Content_Types].xml": b"<Types/>",
+        "xl/workbook.xml": b"<workbook/>",
+        "xl/x.xml": bomb,
+    }
     lying = _zip_with_declared_sizes(members, declared=1000)
     assert len(lying) < 2 * 1024 * 1024
     with zipfile.ZipFile(io.BytesIO(lying)) as zf:
         assert sum(i.file_size for i in zf.infolist()) < 10_000  # what the zip claims
     for data in (lying, _zip_with_declared_sizes(members, declared=None)):
-        with pytest.raises(UploadError, match="expands to more than 200 MB"):
+        with pytest.raises(
+            UploadError, match=f"expands to more than {tables.MAX_INFLATED // 2**20} MB"
+        ):
             read_table(data, "synthetic_bomb.xlsx")
     small = _zip_with_declared_sizes({"xl/workbook.xml": b"<w/>" * 1000}, declared=None)
     assert tables._check_inflated(small) == 4000
@@ -475,7 +498,9 @@ def test_html_table_saved_as_xls_is_read() -> None:
     assert df.loc[3, "Scheme"] == "<script>x</script>"
     assert any("HTML" in w and ".xls" in w for w in df.attrs["warnings"])
     # a table without <th> cells: the header is found among the rows
-    plain_html = b"<table><tr><td>postcode</td><td>units</td></tr><tr><td>E1 6AN</td><td>2</td></tr></table>"
+    plain_html = (
+        b"<table><tr><td>postcode</td><td>units</td></tr><tr><td>E1 6AN</td><td>2</td></tr></table>"
+    )
     assert read_table(plain_html, "synthetic.xls")["postcode"].tolist() == ["E1 6AN"]
 
 
@@ -507,3 +532,16 @@ def test_hostile_file_name_is_kept_literal_in_messages() -> None:
     with pytest.raises(UploadError) as err:
         read_table(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, name)
     assert "'[x](javascript:alert(1)).csv' is a PNG image" in str(err.value)
+
+
+def test_workbook_cells_are_counted_while_inflating() -> None:
+    sheet = (
+        b"<worksheet><sheetData><row>"
+        + b"<c><v>1</v></c>" * (tables.MAX_CELLS + 10)
+        + b"</row></sheetData></worksheet>"
+    )
+    data = _zip_with_declared_sizes(
+        {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet}, declared=100
+    )
+    with pytest.raises(UploadError, match="more than 4,000,000 cells.*Save it as CSV"):
+        read_table(data, "synthetic_wide.xlsx")
