@@ -233,9 +233,9 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
             size += len(line) + 1
             i += 1
         return ("\n".join(lines) + "\n").encode(), "s.csv", "services"
-    if name == "50 MB, 2,000 columns (widest allowed)":
-        row = ",".join(["1"] * 2_000) + "\n"
-        header = ",".join(f"c{j}" for j in range(2_000)) + "\n"
+    if name == "50 MB, 1,000 columns (widest allowed)":
+        row = ",".join(["1"] * 1_000) + "\n"
+        header = ",".join(f"c{j}" for j in range(1_000)) + "\n"
         return (header + row * ((50 * MB - len(header)) // len(row))).encode(), "s.csv", "stock"
     if name == "50 MB, 1,000,000 rows x 25 columns":
         header = ",".join(f"c{j}" for j in range(25)) + "\n"
@@ -256,7 +256,7 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
         return buf.getvalue(), "s.xlsx", "stock"
     if name == "workbook at the cell limit (4,000,000)":
         return _xlsx(sheet_xml_rows=159_000, cols=25), "s.xlsx", "stock"
-    if name == "25 MB Open Referral JSON":
+    if name == "24 MB Open Referral JSON":
         import json
 
         item = {
@@ -265,7 +265,7 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
             "description": "Synthetic debt advice",
             "service_at_locations": [{"location": {"latitude": 51.5, "longitude": -0.1}}],
         }
-        n = 25 * MB // len(json.dumps(item)) - 10
+        n = 24 * MB // (len(json.dumps(item)) + 2)
         return json.dumps([item] * n).encode(), "s.json", "services"
     if name == "20 MB HTML table saved as .xls":
         row = "<tr><td>00123</td><td>Synthetic Court</td><td>SW1A 1AA</td><td>3</td></tr>"
@@ -281,12 +281,12 @@ WORST_CASES = (
     "5 MB text cell, themed",
     "50 MB single line, no delimiter",
     "5 MB line then data (header > 256 KB)",
-    "50 MB, 2,000 columns (widest allowed)",
+    "50 MB, 1,000 columns (widest allowed)",
     "50 MB, 1,000,000 rows x 25 columns",
     "50 MB of distinct descriptions, themed",
     "zip bomb with lying sizes (.xlsx)",
     "workbook at the cell limit (4,000,000)",
-    "25 MB Open Referral JSON",
+    "24 MB Open Referral JSON",
     "20 MB HTML table saved as .xls",
 )
 

@@ -71,9 +71,9 @@ MAX_BYTES = 50 * 1024 * 1024
 #: Most data rows accepted.
 MAX_ROWS = 1_000_000
 #: Most values in one row: far more than any stock list or directory has, and a bound on
-#: pandas' per-column cost (a 50 MB file of 2,000 columns reads in ~4 s and ~350 MB here;
-#: 16,384 columns, Excel's limit, took 31 s and 1.4 GB).
-MAX_COLUMNS = 2_000
+#: pandas' per-column cost (a 50 MB file of 2,000 columns took 3.3 s and 400 MB above the idle
+#: process here, 16,384 columns, Excel's limit, 31 s and 1.4 GB).
+MAX_COLUMNS = 1_000
 #: Most bytes a workbook may decompress to (counted while inflating, not as declared).
 MAX_INFLATED = 100 * 1024 * 1024
 #: Most cells in a workbook's sheets (counted in the inflated sheet XML): reading a sheet
