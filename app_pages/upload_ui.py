@@ -126,7 +126,9 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
             type=types,
             key=f"{key}_file",
             help=(
-                f"CSV (UTF-8 or Windows-1252) or Excel, up to {uploads.MAX_BYTES // 2**20} MB "
+                "CSV or text export (any delimiter; decimal commas are fine), Excel or "
+                "OpenDocument workbook (the sheet holding the data is found), or an HTML table "
+                f"saved as .xls; up to {uploads.MAX_BYTES // 2**20} MB "
                 f"and {uploads.MAX_ROWS:,} rows. Locations: postcode, latitude/longitude or "
                 "easting/northing. Your file stays in this browser session only."
             ),

@@ -11,6 +11,10 @@ Matching is by keyword, transparent and deterministic:
    ``"green-space"``).
 3. The theme with the most keyword hits wins; ties go to the theme listed first in
    :data:`THEMES`. No hits (or empty text) gives ``"Other"``.
+
+The keywords live in ``geo/theme_keywords.json`` (loaded at import), so they can be reviewed and
+extended without touching code. Cost is bounded: each text is read up to :data:`TEXT_LIMIT`
+characters and one call reads at most :data:`TEXT_BUDGET` characters in all.
 """
 
 from __future__ import annotations
