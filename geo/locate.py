@@ -404,7 +404,7 @@ def locate(
             f"{n_dms:,} row(s) give coordinates in degrees, minutes and seconds; they were "
             "converted to decimal degrees."
         )
-    if decimal == ",":
+    if decimal == "," and pairs:
         warnings.append("Coordinates were read with a decimal comma (e.g. 51,5080 = 51.5080).")
     reason = np.where(done, None, first_reason).astype(object)
     reason[~done & pd.isna(reason)] = NO_LOCATION

@@ -350,6 +350,77 @@ def _sniff_zip(data: bytes) -> tuple[str, str]:
     return "binary", "a zip archive"
 
 
+_CELL_REF = re.compile(rb"<(?:c|row)\b[^>]{0,200}?\br=\"([A-Z]{0,3})([0-9]{1,7})\"")
+
+
+class _SheetExtent:
+    """The bounding box of an Excel sheet's cell references, fed its XML chunk by chunk.
+
+    A reader allocates the whole rectangle from A1 to the farthest cell, so two cells (A1 and
+    XFD1048576) can ask for 17 billion: the rectangle, not the number of ``<c>`` elements, is
+    what a sheet costs.
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cols = 0
+        self._tail = b""
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.cols
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._tail + chunk
+        for col, row in _CELL_REF.findall(text):
+            self.rows = max(self.rows, int(row))
+            if col:
+                n = 0
+                for ch in col:
+                    n = n * 26 + ch - 64
+                self.cols = max(self.cols, n)
+        self.cols = max(self.cols, 1)
+        self._tail = text[-256:]
+
+
+def _ods_extent(data: bytes) -> int:
+    """Cells in the bounding boxes of an OpenDocument spreadsheet's tables (repeats expanded).
+
+    ``table:number-rows-repeated`` / ``number-columns-repeated`` let a 1 KB file describe ten
+    million cells; readers expand them up to the last cell holding a value. Streams
+    ``content.xml`` with lxml, keeping one row in memory.
+    """
+    from lxml import etree  # noqa: PLC0415 (only for OpenDocument uploads)
+
+    ns = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    office = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open("content.xml") as part:
+        row = max_row = max_col = 0
+        for event, el in etree.iterparse(part, events=("start", "end"), huge_tree=False):
+            if event == "start" and el.tag == ns + "table":
+                row = max_row = max_col = 0
+            elif event == "end" and el.tag == ns + "table-row":
+                reps = int(el.get(ns + "number-rows-repeated", "1") or 1)
+                col = last = 0
+                for cell in el:
+                    span = int(cell.get(ns + "number-columns-repeated", "1") or 1)
+                    col += span
+                    if cell.get(office + "value-type") is not None or len(cell):
+                        last = col
+                if last:
+                    max_row = row + reps
+                    max_col = max(max_col, last)
+                row += reps
+                el.clear()
+            elif event == "end" and el.tag == ns + "table":
+                total += max_row * max_col
+                el.clear()
+            if total > MAX_CELLS:
+                break
+    return total
+
+
 def _check_inflated(data: bytes, limit: int = MAX_INFLATED) -> int:
     """Inflate every part of a zip workbook in 1 MB chunks, counting the bytes that come out.
 
@@ -389,6 +460,7 @@ def _check_inflated(data: bytes, limit: int = MAX_INFLATED) -> int:
         elif info.compress_type == zipfile.ZIP_DEFLATED:
             inflater = zlib.decompressobj(-15)
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            extent = _SheetExtent()
             try:
                 for pos in range(0, len(raw), _CHUNK):
                     pending = bytes(raw[pos : pos + _CHUNK])
@@ -399,7 +471,8 @@ def _check_inflated(data: bytes, limit: int = MAX_INFLATED) -> int:
                             raise too_big
                         if is_sheet:
                             cells += out.count(b"<c ") + out.count(b"<c>")
-                            if cells > MAX_CELLS:
+                            extent.feed(out)
+                            if max(cells, extent.cells) > MAX_CELLS:
                                 raise too_many
                         pending = inflater.unconsumed_tail
                         if not pending and len(out) < _CHUNK:
@@ -706,6 +779,16 @@ def _read_workbook(
 ) -> pd.DataFrame:
     """Parse the worksheet holding the data (or the chosen one) of an Excel/ODS workbook."""
     nrows = max_rows + _HEADER_SEARCH_ROWS + 2
+    if data.startswith(_ZIP) and _sniff_zip(data)[1] == "an OpenDocument spreadsheet":
+        try:
+            cells = _ods_extent(data)
+        except Exception as exc:  # lxml / zipfile errors on damaged files
+            raise UploadError(f"The spreadsheet is damaged ({str(exc)[:120]}). {_RESAVE}") from exc
+        if cells > MAX_CELLS:
+            raise UploadError(
+                f"The spreadsheet spans more than {MAX_CELLS:,} cells; spreadsheets are read up "
+                f"to {MAX_CELLS:,} cells. Save it as CSV, or remove unused rows and columns."
+            )
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine=_excel_engine())
         names = [str(s) for s in book.sheet_names]

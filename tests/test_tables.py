@@ -545,3 +545,67 @@ def test_workbook_cells_are_counted_while_inflating() -> None:
     )
     with pytest.raises(UploadError, match="more than 4,000,000 cells.*Save it as CSV"):
         read_table(data, "synthetic_wide.xlsx")
+
+
+def _minimal_xlsx(sheet_xml: str) -> bytes:
+    """A SYNTHETIC one-sheet .xlsx from its sheet XML (the parts Excel readers need)."""
+    ct = "http://schemas.openxmlformats.org"
+    parts = {
+        "[Content_Types].xml": f'<?xml version="1.0"?><Types xmlns="{ct}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0"?><Relationships xmlns="{ct}/package/2006/relationships"><Relationship Id="rId1" Type="{ct}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0"?><workbook xmlns="{ct}/spreadsheetml/2006/main" xmlns:r="{ct}/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0"?><Relationships xmlns="{ct}/package/2006/relationships"><Relationship Id="rId1" Type="{ct}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="{ct}/spreadsheetml/2006/main"><sheetData>{sheet_xml}</sheetData></worksheet>',
+    }
+    return _zip_with_declared_sizes({k: v.encode() for k, v in parts.items()}, declared=None)
+
+
+@pytest.mark.parametrize("far", ["CV100000", "XFD1048576"])
+def test_two_cell_workbook_spanning_millions_of_cells_refused(far: str) -> None:
+    row = far.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    sheet = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>postcode</t></is></c></row>'
+        f'<row r="{row}"><c r="{far}"><v>1</v></c></row>'
+    )
+    with pytest.raises(UploadError, match="more than 4,000,000 cells"):
+        read_table(_minimal_xlsx(sheet), "synthetic_two_cells.xlsx")
+    near = '<row r="1"><c r="A1" t="inlineStr"><is><t>postcode</t></is></c><c r="B1" t="inlineStr"><is><t>units</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>E1 6AN</t></is></c><c r="B3"><v>2</v></c></row>'
+    assert read_table(_minimal_xlsx(near), "synthetic.xlsx")["postcode"].tolist() == ["E1 6AN"]
+
+
+def test_opendocument_repeats_are_expanded_before_reading() -> None:
+    def ods(rows: int, cols: int) -> bytes:
+        content = (
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+            '<office:body><office:spreadsheet><table:table table:name="S">'
+            '<table:table-row><table:table-cell office:value-type="string"><text:p>units</text:p>'
+            "</table:table-cell></table:table-row>"
+            f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+            f'office:value-type="float" office:value="1" table:number-columns-repeated="{cols}">'
+            "<text:p>1</text:p></table:table-cell></table:table-row>"
+            # the empty tail LibreOffice writes: not content, not counted
+            '<table:table-row table:number-rows-repeated="1048500"><table:table-cell '
+            'table:number-columns-repeated="1024"/></table:table-row>'
+            "</table:table></office:spreadsheet></office:body></office:document-content>"
+        )
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+            zf.writestr(
+                "META-INF/manifest.xml",
+                '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" '
+                'manifest:media-type="text/xml"/></manifest:manifest>',
+            )
+        return buf.getvalue()
+
+    with pytest.raises(UploadError, match="spans more than 4,000,000 cells"):
+        read_table(ods(100_000, 100), "synthetic_bomb.ods")  # 1 KB describing 10 million cells
+    df = read_table(ods(3, 1), "synthetic.ods")
+    assert df["units"].tolist() == ["1", "1", "1"]
