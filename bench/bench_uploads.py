@@ -233,9 +233,9 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
             size += len(line) + 1
             i += 1
         return ("\n".join(lines) + "\n").encode(), "s.csv", "services"
-    if name == "50 MB, 1,000 columns (widest allowed)":
-        row = ",".join(["1"] * 1_000) + "\n"
-        header = ",".join(f"c{j}" for j in range(1_000)) + "\n"
+    if name == "50 MB, 500 columns (widest allowed)":
+        row = ",".join(["1"] * 500) + "\n"
+        header = ",".join(f"c{j}" for j in range(500)) + "\n"
         return (header + row * ((50 * MB - len(header)) // len(row))).encode(), "s.csv", "stock"
     if name == "50 MB, 1,000,000 rows x 25 columns":
         header = ",".join(f"c{j}" for j in range(25)) + "\n"
@@ -243,6 +243,43 @@ def _worst_case(name: str) -> tuple[bytes, str, str]:
         return (header + row * 1_000_000).encode()[: 50 * MB], "s.csv", "stock"
     if name == "5 MB line then data (header > 256 KB)":
         return b"x" * (5 * MB) + b"\n1\n", "synthetic.csv", "stock"
+    if name == "1 KB .ods describing 10 million cells":
+        import io
+        import zipfile
+
+        content = (
+            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+            'opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:'
+            'table:1.0"><office:body><office:spreadsheet><table:table table:name="S">'
+            '<table:table-row table:number-rows-repeated="100000"><table:table-cell office:'
+            'value-type="float" office:value="1" table:number-columns-repeated="100"/>'
+            "</table:table-row></table:table></office:spreadsheet></office:body>"
+            "</office:document-content>"
+        )
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        return buf.getvalue(), "s.ods", "stock"
+    if name == "two-cell .xlsx spanning A1:XFD1048576":
+        data = _xlsx(sheet_xml_rows=0, cols=1)
+        import io
+        import zipfile
+
+        out = io.BytesIO()
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as src,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+        ):
+            for info in src.infolist():
+                body = src.read(info)
+                if info.filename.endswith("sheet1.xml"):
+                    body = body.replace(
+                        b"</sheetData>",
+                        b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+                    )
+                dst.writestr(info.filename, body)
+        return out.getvalue(), "s.xlsx", "stock"
     if name == "zip bomb with lying sizes (.xlsx)":
         import io
         import zipfile
@@ -281,10 +318,12 @@ WORST_CASES = (
     "5 MB text cell, themed",
     "50 MB single line, no delimiter",
     "5 MB line then data (header > 256 KB)",
-    "50 MB, 1,000 columns (widest allowed)",
+    "50 MB, 500 columns (widest allowed)",
     "50 MB, 1,000,000 rows x 25 columns",
     "50 MB of distinct descriptions, themed",
     "zip bomb with lying sizes (.xlsx)",
+    "two-cell .xlsx spanning A1:XFD1048576",
+    "1 KB .ods describing 10 million cells",
     "workbook at the cell limit (4,000,000)",
     "24 MB Open Referral JSON",
     "20 MB HTML table saved as .xls",

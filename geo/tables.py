@@ -71,9 +71,9 @@ MAX_BYTES = 50 * 1024 * 1024
 #: Most data rows accepted.
 MAX_ROWS = 1_000_000
 #: Most values in one row: far more than any stock list or directory has, and a bound on
-#: pandas' per-column cost (a 50 MB file of 2,000 columns took 3.3 s and 400 MB above the idle
-#: process here, 16,384 columns, Excel's limit, 31 s and 1.4 GB).
-MAX_COLUMNS = 1_000
+#: pandas' per-column cost (50 MB files here: 1,000 columns 3.8 s and 360 MB above the idle
+#: process, 2,000 columns 400 MB, 16,384 columns -- Excel's limit -- 31 s and 1.4 GB).
+MAX_COLUMNS = 500
 #: Most bytes a workbook may decompress to (counted while inflating, not as declared).
 MAX_INFLATED = 100 * 1024 * 1024
 #: Most cells in a workbook's sheets (counted in the inflated sheet XML): reading a sheet
