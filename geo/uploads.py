@@ -2,8 +2,9 @@
 
 The work is done by one module per step, each readable alone:
 
-* :mod:`geo.tables` -- bytes -> all-text table (encodings, CSV dialects, workbooks and sheets,
-  HTML tables saved as ``.xls``), with bounded time and memory;
+* :mod:`geo.tables` -- bytes -> all-text table (encodings, CSV dialects), with
+  :mod:`geo.workbooks` for workbooks, their sheets and HTML tables saved as ``.xls``; bounded
+  time and memory;
 * :mod:`geo.openreferral` -- Open Referral UK (v1, v3) / HSDS JSON -> the same kind of table;
 * :mod:`geo.columns` -- which column is the postcode, latitude, name...;
 * :mod:`geo.locate` -- rows -> points in London, or a rejection reason; the upload summary;

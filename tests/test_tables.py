@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from synthetic_uploads import check_invariant, synthetic_csv
 
-from geo import tables, uploads
+from geo import uploads, workbooks
 from geo.uploads import (
     UploadError,
     detect_columns,
@@ -460,7 +460,9 @@ def _zip_with_declared_sizes(members: dict[str, bytes], declared: int | None) ->
 
 
 def test_inflated_bytes_are_counted_not_the_declared_sizes() -> None:
-    bomb = b"<c>0</c>" * (tables.MAX_INFLATED // 8 + 1024)  # just over the limit, compresses ~1000x
+    bomb = b"<c>0</c>" * (
+        workbooks.MAX_INFLATED // 8 + 1024
+    )  # just over the limit, compresses ~1000x
     members = {
         "[Content_Types].xml": b"<Types/>",
         "xl/workbook.xml": b"<workbook/>",
@@ -472,11 +474,11 @@ def test_inflated_bytes_are_counted_not_the_declared_sizes() -> None:
         assert sum(i.file_size for i in zf.infolist()) < 10_000  # what the zip claims
     for data in (lying, _zip_with_declared_sizes(members, declared=None)):
         with pytest.raises(
-            UploadError, match=f"expands to more than {tables.MAX_INFLATED // 2**20} MB"
+            UploadError, match=f"expands to more than {workbooks.MAX_INFLATED // 2**20} MB"
         ):
             read_table(data, "synthetic_bomb.xlsx")
     small = _zip_with_declared_sizes({"xl/workbook.xml": b"<w/>" * 1000}, declared=None)
-    assert tables._check_inflated(small) == 4000
+    assert workbooks.check_inflated(small) == 4000
 
 
 def test_html_table_saved_as_xls_is_read() -> None:
@@ -537,7 +539,7 @@ def test_hostile_file_name_is_kept_literal_in_messages() -> None:
 def test_workbook_cells_are_counted_while_inflating() -> None:
     sheet = (
         b"<worksheet><sheetData><row>"
-        + b"<c><v>1</v></c>" * (tables.MAX_CELLS + 10)
+        + b"<c><v>1</v></c>" * (workbooks.MAX_CELLS + 10)
         + b"</row></sheetData></worksheet>"
     )
     data = _zip_with_declared_sizes(
