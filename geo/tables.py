@@ -65,8 +65,9 @@ MAX_BYTES = 50 * 1024 * 1024
 #: Most data rows accepted.
 MAX_ROWS = 1_000_000
 #: Most values in one row: far more than any stock list or directory has, and a bound on
-#: pandas' per-column cost (50 MB files here: 1,000 columns 3.8 s and 360 MB above the idle
-#: process, 2,000 columns 400 MB, 16,384 columns -- Excel's limit -- 31 s and 1.4 GB).
+#: pandas' per-column cost (50 MB files here: 500 columns 3.4 s and 336 MB above the process
+#: before reading, 2,000 columns 400 MB, 16,384 -- Excel's limit -- 31 s and 1.4 GB). Memory
+#: beyond that follows the number of cells: about 13 bytes per cell of the finished table.
 MAX_COLUMNS = 500
 
 
