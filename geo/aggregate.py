@@ -56,7 +56,9 @@ def points_per_area(
     """
     if points.crs is None or areas.crs is None:
         raise ValueError("points and areas need a CRS")
-    areas = areas if areas.crs == points.crs else areas.to_crs(points.crs)
+    crs = points.crs
+    if points.crs != areas.crs:  # join in the areas' (projected) CRS, answer in the points'
+        points = points.to_crs(areas.crs)
     if code in areas.columns and areas.index.name != code:
         areas = areas.set_index(code)
     codes = (
@@ -88,4 +90,4 @@ def points_per_area(
     if name_col is not None:
         out["area_name"] = areas[name_col].reindex(out[code]).to_numpy()
     centres = areas.geometry.representative_point().reindex(out[code])
-    return gpd.GeoDataFrame(out, geometry=centres.to_numpy(), crs=points.crs)
+    return gpd.GeoDataFrame(out, geometry=centres.to_numpy(), crs=areas.crs).to_crs(crs)
