@@ -21,6 +21,7 @@ import streamlit as st
 from app_pages import common, mapping
 from geo import gap, layers, maps, provision
 from geo import gapview as gv
+from geo.aggregate import MAX_POINTS
 from geo.directory import CATEGORIES, NO_OPEN_DATA
 from geo.export import safe_csv, safe_geojson
 from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
@@ -644,7 +645,11 @@ if places is not None and len(places):
         drawn = drawn.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
     # London-wide, many points hide the gap colours: the layers start switched off
     on = bool(sel.boroughs) or len(drawn) <= SHOW_SERVICES_UP_TO
-    if measure == LW:
+    if len(drawn) and drawn["theme"].value_counts().max() > MAX_POINTS:
+        # too many to draw one by one: one marker per neighbourhood and theme
+        mapping.add_services(m, drawn, show=bool(sel.boroughs))
+        st.caption(mapping.aggregation_note(None, drawn))
+    elif measure == LW:
         layers.add_link_worker_layer(m, drawn, show=on)
     else:
         layers.add_category_layers(m, drawn, CATEGORIES, show=on)

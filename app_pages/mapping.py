@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import numpy as np
+import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import common
 from geo import layers, maps, provision
+from geo.aggregate import MAX_POINTS, points_per_area
 from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
 
@@ -81,6 +84,9 @@ def build_map(
             name=f"Deprivation: {DOMAIN_LABELS[sel.decile_domain]}",
         )
     maps.add_boroughs(m, nearby_boroughs(boroughs, sel.boroughs), highlight=list(sel.boroughs))
+    # shown under the map by show_map; with the bundled layers, the user's services are drawn
+    # among the places (per the data mode), so the note speaks of those
+    note = aggregation_note(stock, st.session_state.get("services") if bundled_layers else services)
     if bundled_layers:
         _add_bundled(m, sel, shown, census, ha_main=ha_main, show_places=show_places)
         services = None  # drawn with the bundled places, per the data mode
@@ -88,8 +94,39 @@ def build_map(
         svc = (
             services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
         )
-        maps.add_services_by_theme(m, svc.to_crs(4326))
+        add_services(m, svc)
     if stock is not None and len(stock):
+        add_stock(m, stock)
+    m.aggregation_note = note
+    return maps.finish(m)
+
+
+def add_services(m: folium.Map, services: gpd.GeoDataFrame, *, show: bool = True) -> None:
+    """Services by theme: one marker each, or one per neighbourhood and theme when too many."""
+    if services["theme"].value_counts().max() > MAX_POINTS:  # too many to draw one by one
+        per_lsoa = points_per_area(services, common.lsoas("iod2025"), by="theme")
+        fields = {"area_name": "Neighbourhood (LSOA)", "theme": "Theme", "points": "Services"}
+        maps.add_services_by_theme(
+            m, per_lsoa.to_crs(4326), tooltip_fields=fields, cluster=False, show=show
+        )
+    else:
+        maps.add_services_by_theme(m, services.to_crs(4326), show=show)
+
+
+def add_stock(m: folium.Map, stock: gpd.GeoDataFrame) -> None:
+    """The user's homes: one marker each, or one per neighbourhood (LSOA) when too many."""
+    if len(stock) > MAX_POINTS:
+        per_lsoa = points_per_area(stock, common.lsoas("iod2025"), weight="units")
+        fields = {"area_name": "Neighbourhood (LSOA)", "points": "Locations", "units": "Homes"}
+        maps.add_points(
+            m,
+            per_lsoa.to_crs(4326),
+            name="Your homes (one marker per neighbourhood)",
+            tooltip_fields=fields,
+            colour="#000000",
+            cluster=False,
+        )
+    else:
         fields = {
             c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock
         }
@@ -101,7 +138,27 @@ def build_map(
             tooltip_fields=fields,
             colour="#000000",
         )
-    return maps.finish(m)
+
+
+def aggregation_note(stock: gpd.GeoDataFrame | None, services: gpd.GeoDataFrame | None) -> str:
+    """What :func:`build_map` aggregated, in words for a caption ('' when nothing was)."""
+    notes = []
+    if stock is not None and len(stock) > MAX_POINTS:
+        notes.append(
+            f"Your {len(stock):,} home locations are more than a browser can draw one by one "
+            f"({MAX_POINTS:,}), so the map shows one marker per neighbourhood (LSOA); hover "
+            "for its number of locations and homes."
+        )
+    if (
+        services is not None
+        and len(services)
+        and services["theme"].value_counts().max() > MAX_POINTS
+    ):
+        notes.append(
+            f"Services are shown as one marker per neighbourhood and theme (more than "
+            f"{MAX_POINTS:,} in a theme); hover for the count."
+        )
+    return " ".join(notes)
 
 
 def _add_bundled(
@@ -124,7 +181,15 @@ def _add_bundled(
             places = provision.theme_rows(places, sel.theme)
         if sel.boroughs:  # the selected boroughs' own places (their neighbours' would crowd it)
             places = places[places["borough_code"].isin(sel.boroughs).to_numpy()]
-
+        mine = (
+            places["origin"].eq(provision.UPLOAD).to_numpy()
+            if "origin" in places
+            else np.zeros(len(places), dtype=bool)
+        )
+        if len(places) and mine.any() and places[mine]["theme"].value_counts().max() > MAX_POINTS:
+            # the user's services are too many to draw one by one: per neighbourhood and theme
+            add_services(m, places[mine], show=bool(show_places))
+            places = places[~mine]
         layers.add_category_layers(m, places, CATEGORIES, show=show_places)
     gps = common.gp_practices()
     if gps is not None and len(gps) and common.data_mode() == "both":
@@ -161,3 +226,6 @@ def show_map(m: folium.Map, key: str) -> None:
         # returned_objects=[] discards; the fitted view's bounds serve the same purpose.
         m.get_bounds = lambda: fit.bounds
     st_folium(m, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], key=key)
+    note = getattr(m, "aggregation_note", "")
+    if note:
+        st.caption(note)
