@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
+from geo import gapview as gv
+from geo import provision
 from geo.export import safe_csv
 from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.report import borough_report
@@ -44,7 +46,11 @@ st.caption(
 )
 
 c = st.columns(4)
-c[0].metric("Population", f"{int(row['population']):,}", help="ONS mid-2020 estimates")
+c[0].metric(
+    "Population",
+    f"{int(row['population']):,}",
+    help="ONS Census 2021" if sel.vintage == "iod2025" else "ONS mid-2020 estimates",
+)
 c[1].metric(
     "IMD average score",
     f"{row['imd_avg_score']:.1f}",
@@ -53,27 +59,17 @@ c[1].metric(
 c[2].metric("Rank in London (IMD average score)", f"{int(row['imd_avg_score_rank'])} of 33")
 c[3].metric("LSOAs in England's most deprived 10% (IMD)", f"{row['imd_share_10'] * 100:.1f}%")
 
-st.subheader("Key figures by domain")
-london = (
-    bor[[f"{d}_share_10" for d in DOMAINS]].mul(bor["n_lsoa"], axis=0).sum() / bor["n_lsoa"].sum()
-)
-figures = {
-    DOMAIN_LABELS[d]: {
-        "Average score": row[f"{d}_avg_score"],
-        "Rank in London (1 = most deprived)": int(row[f"{d}_avg_score_rank"]),
-        "% LSOAs most deprived 10%": round(row[f"{d}_share_10"] * 100, 1),
-        "% LSOAs most deprived 20%": round(row[f"{d}_share_20"] * 100, 1),
-        "London: % most deprived 10%": round(london[f"{d}_share_10"] * 100, 1),
-    }
-    for d in DOMAINS
-}
-fig_table = pd.DataFrame(figures).T
-st.dataframe(fig_table, width="stretch")
-
+census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
 left, right = st.columns([3, 2], gap="medium")
 with left:
     m = mapping.build_map(
-        sel, stock=st.session_state.get("stock"), services=st.session_state.get("services")
+        sel,
+        stock=st.session_state.get("stock"),
+        bundled_layers=True,
+        show_places={
+            c: True
+            for c in ("gp_practice", "library", "community_centre", "park", "jobcentre", "upload")
+        },
     )
     mapping.show_map(m, key="borough_map")
     common.sources_caption()
@@ -81,7 +77,7 @@ with left:
 with right:
     st.subheader("Most deprived neighbourhoods")
     lsoas = filter_lsoas(common.lsoas(sel.vintage), sel)
-    d = sel.domain
+    d = sel.decile_domain
     ranked = lsoas.sort_values(f"{d}_rank")[
         ["lsoa_name", f"{d}_decile", f"{d}_rank", f"{d}_score", "population"]
     ].rename(
@@ -112,6 +108,151 @@ with right:
         mime="text/csv",
         on_click="ignore",  # a download needs no rerun
     )
+release = VINTAGES[sel.vintage]["label"].split(" (")[0]
+if "ha_households" in row.index:
+    st.subheader("Housing association homes")
+    h = st.columns(4)
+    h[0].metric(
+        f"HA households ({census})",
+        f"{int(row['ha_households']):,}",
+        help="Households renting from a housing association (HA; ONS 'social rented: "
+        "other'); households, not dwellings.",
+    )
+    h[1].metric("Share of households", f"{row['ha_share'] * 100:.1f}%")
+    h[2].metric(
+        "In most deprived 10%",
+        f"{int(row['ha_households_in_10']):,}",
+        help=f"{row['ha_share_in_10'] * 100:.1f}% of them live in England's most deprived 10% "
+        f"of neighbourhoods ({release})",
+    )
+    h[3].metric(
+        "In most deprived 20%",
+        f"{int(row['ha_households_in_20']):,}",
+        help=f"{row['ha_share_in_20'] * 100:.1f}% of them live in England's most deprived 20% "
+        f"of neighbourhoods ({release})",
+    )
+
+gps = common.gp_practices()
+lw_table = common.link_workers()
+borough_lw = None
+if gps is not None and lw_table is not None:
+    st.subheader("Social prescribing link workers")
+    per_borough = provision.borough_link_workers(gps)
+    borough_lw = per_borough.loc[code] if code in per_borough.index else None
+    pcns = provision.pcns_serving(lw_table, code)
+    lcol = st.columns(3)
+    if borough_lw is not None:
+        lcol[0].metric(
+            "Link workers: FTE per 10,000 patients",
+            f"{borough_lw['lw_per_10k']:.2f}",
+            help="Each PCN's link-worker FTE (NHS England, November 2025) shared among its "
+            "practices by registered patients (December 2025), summed over the borough's "
+            "practices, per 10,000 of their patients (practices of PCNs with a workforce "
+            "record).",
+        )
+        lcol[1].metric("GP practices", f"{int(borough_lw['practices']):,}")
+    london_rate = per_borough["lw_fte"].sum() / (
+        gps.loc[gps["lw_fte_allocated"].notna(), "registered_patients"].sum()
+    )
+    lcol[2].metric("London: FTE per 10,000 patients", f"{london_rate * 10_000:.2f}")
+    pcn_view = pcns.reset_index()[
+        ["pcn_code", "pcn_name", "lw_fte", "registered_patients", "lw_per_10k", "n_practices"]
+    ].rename(
+        columns={
+            "pcn_code": "PCN code",
+            "pcn_name": "Primary Care Network",
+            "lw_fte": "Link-worker FTE",
+            "registered_patients": "Registered patients",
+            "lw_per_10k": "FTE per 10,000 patients",
+            "n_practices": "Practices",
+        }
+    )
+    st.caption(
+        f"The {len(pcns)} Primary Care Networks with a practice in the borough (a PCN can span "
+        "boroughs). Blank FTE: no workforce record, unknown rather than zero. Source: NHS "
+        "England, Primary Care Network Workforce, November 2025; Patients Registered at a GP "
+        "Practice, December 2025."
+    )
+    st.dataframe(
+        pcn_view,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "FTE per 10,000 patients": st.column_config.NumberColumn(format="%.2f"),
+            "Registered patients": st.column_config.NumberColumn(format="localized"),
+            "Link-worker FTE": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
+
+places = common.directory()
+counts = None
+st.subheader("Services and places in the borough")
+if common.mode_caption("services") and places is not None:
+    counts = provision.category_counts(places, [code]).rename(
+        columns={"category_label": "Category", "source_label": "Source", "places": "Places"}
+    )
+    st.dataframe(counts, hide_index=True, width="stretch")
+
+st.subheader("Top gap neighbourhoods")
+mine = st.session_state.get("services")
+if common.data_mode() == "both" and (mine is None or not len(mine)):
+    gaps_all = common.bundled_gaps(sel.vintage)
+else:
+    sup = common.supply()
+    gaps_all = None
+    if sup is not None:
+        params = gv.GapParams(vintage=sel.vintage)
+        gaps_all = gv.compute_gaps(common.lsoas(sel.vintage), gv.prepare_services(sup), params)
+top_gaps = None
+if gaps_all is not None:
+    top_gaps = gv.display_table(gaps_all, gv.GapParams(vintage=sel.vintage), (code,)).head(10)
+    keep = [
+        c
+        for c in top_gaps.columns
+        if c
+        in (
+            "London rank",
+            "Rank in selection",
+            "Neighbourhood",
+            "Gap",
+            "Reason",
+            "Need percentile",
+            "Access percentile",
+            "Link-worker FTE per 10,000 residents within 800 m",
+        )
+        or c.startswith("Housing association households")
+    ]
+    top_gaps = top_gaps[keep]
+    st.caption(
+        "Default gap finder settings: all themes, 800 m walking catchment (straight line x "
+        "1.3), need = health, income and employment equally; ranks are London-wide. Open the "
+        "Gap finder to change them."
+    )
+    st.dataframe(
+        top_gaps,
+        width="stretch",
+        column_config={"Reason": st.column_config.TextColumn(width="large")},
+    )
+else:
+    st.caption("No services or places are used, so gaps cannot be measured.")
+
+st.subheader("Key figures by domain")
+london = (
+    bor[[f"{d}_share_10" for d in DOMAINS]].mul(bor["n_lsoa"], axis=0).sum() / bor["n_lsoa"].sum()
+)
+figures = {
+    DOMAIN_LABELS[d]: {
+        "Average score": row[f"{d}_avg_score"],
+        "Rank in London (1 = most deprived)": int(row[f"{d}_avg_score_rank"]),
+        "% LSOAs most deprived 10%": round(row[f"{d}_share_10"] * 100, 1),
+        "% LSOAs most deprived 20%": round(row[f"{d}_share_20"] * 100, 1),
+        "London: % most deprived 10%": round(london[f"{d}_share_10"] * 100, 1),
+    }
+    for d in DOMAINS
+}
+fig_table = pd.DataFrame(figures).T
+st.dataframe(fig_table, width="stretch")
+
 st.download_button(
     "Download a report of this borough (HTML, printable)",
     data=borough_report(
@@ -119,8 +260,18 @@ st.download_button(
         ranked,
         vintage_label=VINTAGES[sel.vintage]["label"],
         domain=d,
-        gaps=st.session_state.get("gap_table_for_report"),
-        parameters={"Deciles shown": f"{sel.deciles[0]}-{sel.deciles[1]}"},
+        gaps=top_gaps,
+        parameters={
+            "Deciles shown": f"{sel.deciles[0]}-{sel.deciles[1]}",
+            "Data used": provision.MODES[common.data_mode()],
+            "Gap settings": "all themes, 800 m walking (x1.3 detour), need = health, income, "
+            "employment",
+        },
+        housing=row if "ha_households" in row.index else None,
+        census_label=census,
+        link_workers=borough_lw,
+        pcns=pcn_view if gps is not None and lw_table is not None else None,
+        places=counts,
     ).encode("utf-8"),
     file_name=f"{row['borough_name'].replace(' ', '_')}_report.html",
     mime="text/html",

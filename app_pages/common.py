@@ -8,8 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import io
-from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
+from geo import io, provision
+from geo.indicators import DOMAINS, EXTRA_INDICATORS, INDICATOR_LABELS, VINTAGES
 from geo.selection import MEASURE_LABELS, Selection, from_query
 
 ALL_THEMES = "All themes"
@@ -17,7 +17,12 @@ ASSETS = "/app/static/vendor"
 
 SOURCES_SHORT = (
     "Boundaries: ONS and London Datastore (Census 2011/2021 LSOAs, boroughs). "
-    "Deprivation: English Indices of Deprivation 2025 and 2019, MHCLG. Population: ONS mid-2020. "
+    "Deprivation: English Indices of Deprivation 2025 and 2019, MHCLG. Population and "
+    "households: ONS Census 2021 (LSOA 2021), mid-2020 estimates and Census 2011 (LSOA 2011). "
+    "Services: NHS England (GP practices, PCNs, link workers, Dec/Nov 2025), NHS website "
+    "(pharmacies, 2020), Arts Council England (libraries, 2023), GLA (community centres, 2022), "
+    "OS Open Greenspace (parks, 2019), OpenStreetMap contributors (places of worship, 2019, "
+    "ODbL), DWP (Jobcentre Plus, 2016). "
     "Contains National Statistics data © Crown copyright and database right. Contains Ordnance "
     "Survey data © Crown copyright and database right. Open Government Licence v3.0."
 )
@@ -57,6 +62,148 @@ def manifest() -> dict:
 @st.cache_data(show_spinner=False)
 def postcodes() -> pd.DataFrame | None:
     return io.load_postcodes()
+
+
+# --------------------------------------------------------------------------------------------
+# bundled data (services, parks, link workers): shared read-only across sessions
+# --------------------------------------------------------------------------------------------
+MODE_KEY = "data_mode"
+
+
+def _load(name: str):
+    """``io.<name>()``, or None when that bundled layer is not installed (message logged)."""
+    loader = getattr(io, name, None)
+    if loader is None:
+        return None
+    try:
+        return loader()
+    except io.DataError:
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the service directory…")
+def bundled_directory() -> gpd.GeoDataFrame | None:
+    """The bundled services and parks as points (:func:`geo.provision.bundled_directory`).
+
+    Shared by every session (cache_resource): callers must not modify it.
+    """
+    services = _load("load_services")
+    if services is None:
+        return None
+    from geo.directory import CATEGORIES, NO_OPEN_DATA
+
+    return provision.bundled_directory(
+        services, _load("load_parks"), categories=CATEGORIES, no_open_data=NO_OPEN_DATA
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def park_edges() -> gpd.GeoDataFrame | None:
+    return _load("load_park_edges")
+
+
+@st.cache_resource(show_spinner=False)
+def bundled_supply() -> gpd.GeoDataFrame | None:
+    """The bundled directory for access measures (parks as their edge points)."""
+    directory = bundled_directory()
+    return None if directory is None else provision.access_supply(directory, park_edges())
+
+
+@st.cache_resource(show_spinner=False)
+def link_workers() -> pd.DataFrame | None:
+    return _load("load_link_workers")
+
+
+def gp_practices() -> gpd.GeoDataFrame | None:
+    """The bundled GP practices (with PCN and link-worker columns), or None."""
+    directory = bundled_directory()
+    if directory is None:
+        return None
+    return directory[directory["category"].eq("gp_practice").to_numpy()]
+
+
+@st.cache_data(show_spinner="Measuring access to link workers…")
+def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.DataFrame | None:
+    """Link-worker access per LSOA (:func:`geo.provision.link_worker_access`), bundled data only."""
+    gps = gp_practices()
+    if gps is None or not len(gps):
+        return None
+    return provision.link_worker_access(
+        lsoas(vintage), gps, catchment=catchment, detour=detour, decay=decay
+    )
+
+
+@st.cache_data(show_spinner="Measuring need and access across London…")
+def bundled_gaps(vintage: str) -> pd.DataFrame | None:
+    """The gap table with default settings on the bundled directory (all themes, 800 m)."""
+    from geo import gapview as gv
+
+    sup = bundled_supply()
+    if sup is None:
+        return None
+    params = gv.GapParams(vintage=vintage)
+    table = gv.compute_gaps(lsoas(vintage), sup, params)
+    return gv.add_link_workers(table, lw_access(vintage, 800.0, 1.3, "step"))
+
+
+def data_mode() -> str:
+    """ "both" (bundled and mine) or "mine" (mine only), as chosen in the sidebar."""
+    mode = st.session_state.get(MODE_KEY, "both")
+    return mode if mode in provision.MODES else "both"
+
+
+def directory(mode: str | None = None) -> gpd.GeoDataFrame | None:
+    """Places to show: bundled and/or the user's services (one point per place)."""
+    return provision.combine(
+        bundled_directory(), st.session_state.get("services"), mode or data_mode()
+    )
+
+
+def supply(mode: str | None = None) -> gpd.GeoDataFrame | None:
+    """Places for access measures (parks as edge points), per the data mode."""
+    mode = mode or data_mode()
+    mine = st.session_state.get("services")
+    if mode == "both" and (mine is None or not len(mine)):
+        return bundled_supply()
+    combined = provision.combine(bundled_directory(), mine, mode)
+    return None if combined is None else provision.access_supply(combined, park_edges())
+
+
+def mode_caption(uses: str = "services") -> bool:
+    """State which data the page uses; explain "mine only" without an upload.
+
+    Returns False when there is nothing to use ("mine only" and no upload).
+    """
+    mode = data_mode()
+    mine = st.session_state.get("services" if uses == "services" else "stock")
+    n_mine = 0 if mine is None else len(mine)
+    bundled_dir = bundled_directory()
+    what = "service directory" if uses == "services" else "stock list"
+    if mode == "mine" and n_mine == 0:
+        st.info(
+            f"**Data used: mine only.** You chose *mine only* in the sidebar but have not "
+            f"uploaded a {what}, so there is nothing of yours to show here. Upload one under "
+            "*Your data*, or choose *Bundled and mine* in the sidebar to use the official "
+            "open data bundled with the app.",
+            icon=":material/info:",
+        )
+        return False
+    if mode == "mine":
+        st.caption(f"**Data used: mine only**: your upload ({n_mine:,} rows), no bundled data.")
+    elif bundled_dir is None:
+        st.caption(
+            "**Data used: bundled and mine**: no bundled directory is installed; "
+            + (f"your upload ({n_mine:,} rows)." if n_mine else "no upload yet.")
+        )
+    else:
+        st.caption(
+            f"**Data used: bundled and mine**: the bundled open data ({len(bundled_dir):,} "
+            "places: GP practices, pharmacies, libraries, community centres, parks, places of "
+            "worship, Jobcentre Plus)"
+            + (f" plus your upload ({n_mine:,} rows)." if n_mine else "; no upload of yours.")
+            + " Switch in the sidebar."
+        )
+    return True
 
 
 def theme_options() -> list[str]:
@@ -108,10 +255,11 @@ def sidebar_selection() -> Selection:
     )
     sb.selectbox(
         "Indicator",
-        options=list(DOMAINS),
-        format_func=lambda d: DOMAIN_LABELS[d],
+        options=[*DOMAINS, *EXTRA_INDICATORS],
+        format_func=INDICATOR_LABELS.get,
         key="domain",
-        help="The Index of Multiple Deprivation or one of its seven domains.",
+        help="The Index of Multiple Deprivation or one of its seven domains; housing "
+        "association households (Census) or link workers per 10,000 patients (NHS England).",
     )
     sb.radio(
         "Measure",
@@ -134,6 +282,14 @@ def sidebar_selection() -> Selection:
         help="IoD 2025 is the latest; IoD 2019 uses the 2011 neighbourhood boundaries.",
     )
     sb.selectbox("Service theme", options=theme_options(), key="theme")
+    sb.radio(
+        "Services and homes used",
+        options=list(provision.MODES),
+        format_func=provision.MODES.get,
+        key=MODE_KEY,
+        help="Bundled and mine: the official open data bundled with the app plus your "
+        "uploads. Mine only: your uploads alone.",
+    )
     sel = Selection(
         vintage=st.session_state["vintage"],
         domain=st.session_state["domain"],

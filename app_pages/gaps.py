@@ -19,12 +19,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import gap, maps, webgeom
+from geo import gap, layers, maps, provision, webgeom
 from geo import gapview as gv
+from geo.aggregate import MAX_POINTS
+from geo.directory import CATEGORIES, NO_OPEN_DATA
 from geo.export import safe_csv, safe_geojson
 from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.selection import Selection, bounds_of
-from geo.themes import OTHER, THEMES
 
 REASON_WIDTH = 640  # px: reasons are long and their end (the services) matters most
 SHOW_SERVICES_UP_TO = 300  # London-wide, more services than this start hidden on the map
@@ -34,10 +35,14 @@ PILOT_LABEL_STYLE = (
 )
 
 sel: Selection = st.session_state["selection"]
-raw_services = st.session_state.get("services")
+mine = st.session_state.get("services")
+mode = common.data_mode()
+raw_services = common.supply(mode)  # bundled and/or uploaded places; parks as edge points
 stock = st.session_state.get("stock")
 has_services = raw_services is not None and len(raw_services) > 0
 has_stock = stock is not None and len(stock) > 0
+uncovered = provision.uncovered_themes(raw_services, NO_OPEN_DATA)
+LW = "link_workers"
 
 bor = common.boroughs(sel.vintage)
 borough_names = bor["borough_name"].to_dict()
@@ -48,8 +53,23 @@ st.markdown(
     "Which neighbourhoods most need social prescribing support but have the fewest community "
     "services within walking distance? Pick boroughs and a service theme in the sidebar."
 )
+common.mode_caption("services")
+gps = common.gp_practices() if mode == "both" else None
+measure = st.radio(
+    "Measure access to",
+    options=["services", LW] if gps is not None and len(gps) else ["services"],
+    format_func={
+        "services": "Services and places of the theme chosen in the sidebar",
+        LW: "Social prescribing link workers (at GP practices)",
+    }.get,
+    horizontal=True,
+    key="gaps_measure",
+    help="Link workers: each Primary Care Network's link-worker FTE (NHS England, November "
+    "2025) placed at its GP practices in proportion to their registered patients, shared "
+    "among the residents in reach (E2SFCA).",
+)
 st.info(
-    "**What the gap means.** High need, low access. Every neighbourhood (LSOA, about 1,500 "
+    "**What the gap means.** High need, low access. Every neighbourhood (LSOA, about 1,700 "
     "people) gets a *need percentile* (how its need index ranks among all London "
     "neighbourhoods, 0 to 1) and an *access percentile* (how its access to services ranks). "
     "**Gap = need percentile minus access percentile**: +1 is the highest need in London with "
@@ -79,9 +99,10 @@ for _key, _default in DEFAULTS.items():
         st.session_state[_key] = st.session_state.get(f"_{_key}", _default)
 
 has_capacity = (
-    has_services
-    and "capacity" in raw_services.columns
-    and pd.to_numeric(raw_services["capacity"], errors="coerce").notna().any()
+    mine is not None
+    and len(mine) > 0
+    and "capacity" in mine.columns
+    and pd.to_numeric(mine["capacity"], errors="coerce").notna().any()
 )
 
 with st.expander("Settings: walking distance, need index, pilot finder", icon=":material/tune:"):
@@ -123,7 +144,8 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
             "Weight services by capacity",
             key="gaps_capacity",
             help="Use the capacity column of your directory (places); services without one "
-            "get the median capacity. Off: every service counts as 1.",
+            "get the median capacity, and bundled places count 1 each. Off: every service "
+            "counts as 1.",
         )
 
     st.markdown("**Need index**: weights of the deprivation domains (0 = not used)")
@@ -224,6 +246,13 @@ def _per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
 
 lsoas = common.lsoas(sel.vintage)
 stock_key = gv.frame_digest(stock) if has_stock else "none"
+mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
+no_data_theme = sel.theme in uncovered and measure != LW
+lw = (
+    common.lw_access(sel.vintage, params.catchment, params.detour, params.decay)
+    if gps is not None and len(gps)
+    else None
+)
 homes = (
     _per_session(
         "_gaps_homes",
@@ -234,16 +263,25 @@ homes = (
     else None
 )
 
-if has_services:
+if measure == LW and lw is not None:
+    services = gps
+    services_key = ("lw", mode)
+    table = _per_session(
+        "_gaps_table",
+        (services_key, stock_key, params),
+        lambda: gv.compute_lw_gaps(lsoas, lw, params, homes),
+    )
+    in_theme = gps[pd.to_numeric(gps["lw_fte_allocated"], errors="coerce").notna().to_numpy()]
+elif has_services and not no_data_theme:
     services = gv.prepare_services(raw_services)
-    services_key = gv.frame_digest(services)
+    services_key = mine_key
     with st.spinner("Measuring need and access across London…"):
         table = _per_session(
             "_gaps_table",
             (services_key, stock_key, params),
-            lambda: gv.compute_gaps(lsoas, services, params, homes),
+            lambda: gv.add_link_workers(gv.compute_gaps(lsoas, services, params, homes), lw),
         )
-    in_theme = services if sel.theme == gv.ALL_THEMES else services[services["theme"] == sel.theme]
+    in_theme = gv.in_theme(services, sel.theme)
 else:
     services = None
     services_key = "none"
@@ -260,10 +298,18 @@ meta = gv.metadata(
     params,
     borough_names=borough_names,
     boroughs=sel.boroughs,
-    n_services=0 if services is None else len(services),
-    n_services_theme=0 if in_theme is None else len(in_theme),
+    n_services=gv.count_places(services),
+    n_services_theme=gv.count_places(in_theme),
     n_homes=float(homes.sum()) if homes is not None else None,
     sources=common.SOURCES_SHORT,
+)
+meta["data_used"] = provision.MODES[mode]
+meta["access_to"] = (
+    "social prescribing link workers (PCN FTE placed at practices by registered patients; "
+    "NHS England, November 2025)"
+    if measure == LW
+    else "services and places of the theme (bundled directory per category source and "
+    "vintage, and/or your upload); parks measured to their nearest edge"
 )
 slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{area}_{sel.theme}").strip("_")[:80]
 
@@ -369,15 +415,32 @@ def _finish_map(m: folium.Map) -> None:
 # --------------------------------------------------------------------------------------------
 # no services: need only
 # --------------------------------------------------------------------------------------------
-if not has_services:
+if no_data_theme and has_services:
+    headline = (
+        f"{sel.theme}: {provision.NO_DATA_TEXT}."
+        if sel.theme in NO_OPEN_DATA
+        else f"None of the places used serves {sel.theme}."
+    )
     st.warning(
-        "No community services are loaded. Upload your service directory on the Service "
-        "directory page to compare need with access. No official directory of social "
-        "prescribing services covers London, so the app does not include one and does not "
-        "guess: until you upload yours, this page shows need only."
-        + (" (Your upload has no services placed in London.)" if raw_services is not None else ""),
+        f"**{headline}** {uncovered[sel.theme]} Access to this "
+        "theme is not known, so it is not scored (not counted as zero access). This page "
+        "shows need only until you upload services of this theme, or choose another theme in "
+        "the sidebar.",
         icon=":material/info:",
     )
+if not has_services or no_data_theme:
+    if not has_services:
+        st.warning(
+            "No services or places to measure access to"
+            + (
+                ": you chose *mine only* and have not uploaded a service directory. "
+                if mode == "mine"
+                else ". "
+            )
+            + "Upload your service directory on the Service directory page, or choose "
+            "*Bundled and mine* in the sidebar. Until then this page shows need only.",
+            icon=":material/info:",
+        )
     st.page_link(
         "app_pages/services.py", label="Upload your service directory", icon=":material/list:"
     )
@@ -420,9 +483,12 @@ if not has_services:
 high = gv.count_high_gap(scope)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
-    "Services in this theme" if sel.theme != gv.ALL_THEMES else "Services loaded",
-    f"{len(in_theme):,}",
-    help=f"of {len(services):,} services in your directory (all London)",
+    "GP practices with link workers"
+    if measure == LW
+    else ("Places in this theme" if sel.theme != gv.ALL_THEMES else "Places used"),
+    f"{gv.count_places(in_theme):,}",
+    help=f"of {gv.count_places(services):,} places used (all London; "
+    f"{provision.MODES[mode].lower()})",
 )
 m2.metric("Neighbourhoods shown", f"{len(scope):,}")
 m3.metric(
@@ -441,11 +507,19 @@ if len(in_theme) == 0:
         f"None of your services is in the theme **{sel.theme}**, so access is zero everywhere "
         "and the gap reflects need only. Choose another theme in the sidebar or add services."
     )
-missing = [t for t in THEMES if t != OTHER and t not in gv.themes_present(services)]
-if sel.theme == gv.ALL_THEMES and missing:
+if measure != LW and sel.theme == gv.ALL_THEMES and uncovered:
     st.caption(
-        "Themes with no services in your directory (every neighbourhood lacks them as far as "
-        "the app knows): " + ", ".join(missing) + "."
+        "Themes not scored: "
+        + "; ".join(f"**{t}**: {provision.NO_DATA_TEXT}" for t in uncovered)
+        + ". They are left out of the access measure, not counted as zero access."
+    )
+if measure == LW:
+    st.caption(
+        "Access = link-worker FTE per 10,000 residents within reach (E2SFCA): each Primary "
+        "Care Network's FTE (NHS England, November 2025) shared among its practices by "
+        "registered patients (December 2025), then among the residents within the walking "
+        "catchment of each practice. Practices of PCNs with no workforce record are unknown "
+        "and left out (the reason says when one is in reach)."
     )
 
 st.subheader(f"Neighbourhoods ranked by gap: {area}")
@@ -466,6 +540,15 @@ st.dataframe(shown, width="stretch", height=460, column_config=_column_config(sh
 _downloads(shown, "this table")
 
 pilot_scope = lsoas[lsoas["borough_code"].isin(sel.boroughs)] if sel.boroughs else lsoas
+if mode == "mine" and has_stock:
+    pilot_homes, homes_label = homes, "of your homes"
+elif "ha_households" in lsoas.columns:
+    census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
+    pilot_homes = lsoas["ha_households"]
+    homes_label = f"housing association households ({census})"
+else:
+    pilot_homes, homes_label = homes, "of your homes"
+priority = gap.pilot_priority(table["need_pct"], table["access_pct"], pilot_homes)
 pilots = _per_session(
     "_gaps_pilots",
     (
@@ -484,6 +567,8 @@ pilots = _per_session(
         n=int(st.session_state["gaps_top_n"]),
         min_gap=float(st.session_state["gaps_min_gap"]),
         contiguity=bool(st.session_state["gaps_contiguity"]),
+        priority=priority,
+        homes_label=homes_label,
     ),
 )
 
@@ -492,7 +577,7 @@ st.caption(
     "Colour combines need (rows, from lower to higher) and access (columns): wine red is "
     "higher need with lower access, the biggest gap; blue is well served. Classes are thirds "
     "of all London neighbourhoods. Pilot candidates are outlined in black dashes and numbered "
-    "as in the Pilot finder table. Switch service themes on and off in the layer list."
+    "as in the Pilot finder table. Switch categories of places on and off in the layer list."
 )
 m, layer = _base_map()
 within_col = f"within_{sel.theme}" if f"within_{sel.theme}" in table.columns else "within_all"
@@ -554,25 +639,32 @@ if len(pilots):
             interactive=False,
         ).add_to(group)
     group.add_to(m)
-if len(in_theme):
-    drawn = in_theme
+places = common.directory(mode) if measure != LW else gps
+if places is not None and len(places):
+    drawn = gv.in_theme(places, sel.theme) if measure != LW else places
     if sel.boroughs:
         minx, miny, maxx, maxy = bor.loc[list(sel.boroughs)].total_bounds
         pad = params.catchment
         drawn = drawn.cx[minx - pad : maxx + pad, miny - pad : maxy + pad]
-    if drawn["theme"].value_counts().max() <= 20_000:
-        # London-wide, many points hide the gap colours: the layers start switched off
-        maps.add_services_by_theme(
-            m, drawn.to_crs(4326), show=bool(sel.boroughs) or len(drawn) <= SHOW_SERVICES_UP_TO
-        )
+    # London-wide, many points hide the gap colours: the layers start switched off
+    on = bool(sel.boroughs) or len(drawn) <= SHOW_SERVICES_UP_TO
+    if len(drawn) and drawn["theme"].value_counts().max() > MAX_POINTS:
+        # too many to draw one by one: one marker per neighbourhood and theme
+        mapping.add_services(m, drawn, show=bool(sel.boroughs))
+        st.caption(mapping.aggregation_note(None, drawn))
+    elif measure == LW:
+        layers.add_link_worker_layer(m, drawn, show=on)
     else:
-        st.caption("Too many services to draw; pick a borough to see them on the map.")
+        layers.add_category_layers(m, drawn, CATEGORIES, show=on)
 _finish_map(m)
 
 st.subheader("Pilot finder")
 st.caption(
     f"Up to {int(st.session_state['gaps_top_n'])} places for a social prescribing pilot in "
-    f"{area}: neighbourhoods with a gap of at least {float(st.session_state['gaps_min_gap']):.2f}"
+    f"{area}, ranked by priority = {gap.PILOT_WEIGHTS['need']:.0%} need percentile + "
+    f"{gap.PILOT_WEIGHTS['access']:.0%} lack of access + {gap.PILOT_WEIGHTS['homes']:.0%} "
+    f"percentile of {homes_label} (each reason shows the sum): neighbourhoods with a gap of at "
+    f"least {float(st.session_state['gaps_min_gap']):.2f}"
     + (
         ", holding at least one of your homes"
         if has_stock

@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping, upload_ui
-from geo import access
+from geo import access, provision
+from geo import gapview as gv
+from geo.directory import NO_OPEN_DATA
 from geo.export import safe_csv
 from geo.selection import Selection
 from geo.themes import THEMES
@@ -38,8 +40,132 @@ def _show(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame.rename(columns=LABELS), width="stretch", **kwargs)
 
 
+def _number_formats(frame: pd.DataFrame) -> dict:
+    """Thousands separators for counts, one decimal for percentages."""
+    return {
+        c: st.column_config.NumberColumn(
+            format="%.1f" if c.startswith("%") or "% " in c else "localized"
+        )
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+    }
+
+
 sel: Selection = st.session_state["selection"]
-st.title("Housing associations: your homes, services and deprivation")
+st.title("Housing associations: homes, services and deprivation")
+st.markdown(
+    "Where London's housing association tenants live, how deprived those neighbourhoods are, "
+    "and how many live beyond walking reach of each kind of help, from the Census 2021 and "
+    "the bundled service directory. Upload your own stock list below to see the same figures "
+    "for your homes beside the Census baseline."
+)
+
+catchment = st.select_slider(
+    "Walking distance counted as 'nearby'",
+    options=[400, 800, 1200, 1600],
+    value=800,
+    format_func=lambda m: f"{m} m (about {round(m / 80)} min walk)",
+    help="Straight-line distance x 1.3 (detour factor), a stated proxy for the walking route; "
+    "parks are measured to their nearest edge.",
+    key="housing_catchment",
+)
+has_places = common.mode_caption("services")
+supply = common.supply() if has_places else None
+uncovered = provision.uncovered_themes(supply, NO_OPEN_DATA)
+
+
+@st.cache_data(show_spinner="Counting households beyond reach…")
+def _census_beyond(catchment: float) -> pd.DataFrame:
+    """Census baseline with the bundled directory only (shared across sessions)."""
+    return provision.ha_beyond_reach(
+        common.lsoas("iod2025"), common.bundled_supply(), catchment=catchment
+    )
+
+
+def _beyond(catchment: float) -> pd.DataFrame:
+    mine = st.session_state.get("services")
+    if common.data_mode() == "both" and (mine is None or not len(mine)):
+        return _census_beyond(catchment)
+    return provision.ha_beyond_reach(common.lsoas("iod2025"), supply, catchment=catchment)
+
+
+bor21 = common.boroughs("iod2025")
+if "ha_households" not in bor21.columns:
+    st.warning(
+        "The Census housing association figures are not installed; run `python -m geo.build`."
+    )
+else:
+    st.header("Census 2021 baseline: housing association households")
+    total = bor21["ha_households"].sum()
+    c = st.columns(4)
+    c[0].metric(
+        "HA households, London",
+        f"{int(total):,}",
+        help="Households renting from a housing association (HA): Census 2021 TS054 'Social "
+        "rented: other social rented' (ONS). Households, not dwellings; some tenants mix up "
+        "council and housing association landlords.",
+    )
+    c[1].metric("Share of London's households", f"{total / bor21['households'].sum() * 100:.1f}%")
+    c[2].metric(
+        "In most deprived 10%",
+        f"{int(bor21['ha_households_in_10'].sum()):,}",
+        help=f"{bor21['ha_households_in_10'].sum() / total * 100:.1f}% of them live in "
+        "England's most deprived 10% of neighbourhoods (IMD 2025 decile 1)",
+    )
+    c[3].metric(
+        "In most deprived 20%",
+        f"{int(bor21['ha_households_in_20'].sum()):,}",
+        help=f"{bor21['ha_households_in_20'].sum() / total * 100:.1f}% of them; IMD 2025 "
+        "deciles 1-2",
+    )
+    beyond = _beyond(float(catchment)) if supply is not None else None
+    baseline = provision.census_baseline(bor21, beyond, list(uncovered))
+    st.subheader(f"Households beyond walking reach ({catchment:,} m) of each theme, by borough")
+    st.caption(
+        f"'Beyond reach': no place of the theme within {catchment:,} m walking (straight line "
+        "x 1.3) of the neighbourhood's centre; each LSOA's households are counted at its "
+        "centre (the Census gives households per LSOA, not addresses). Places: "
+        + (
+            "none (mine only, no upload)."
+            if supply is None
+            else f"{provision.MODES[common.data_mode()].lower()}."
+        )
+    )
+    if uncovered:
+        st.caption(
+            "Not scored: "
+            + "; ".join(
+                f"**{t}**: {provision.NO_DATA_TEXT if t in NO_OPEN_DATA else 'no place of this theme'}"
+                for t in uncovered
+            )
+            + "."
+        )
+    st.dataframe(
+        baseline,
+        width="stretch",
+        hide_index=True,
+        height=420,
+        column_config=_number_formats(baseline),
+    )
+    st.download_button(
+        "Download the Census baseline (CSV)",
+        data=safe_csv(
+            baseline,
+            header_lines=[
+                "homes=ONS Census 2021 TS054 (households renting from a housing association), OGL",
+                "deprivation=English Indices of Deprivation 2025 (MHCLG, OGL)",
+                f"catchment_m={catchment}",
+                "detour_factor=1.3",
+                f"data_used={provision.MODES[common.data_mode()]}",
+                common.SOURCES_SHORT,
+            ],
+        ),
+        file_name=f"census_baseline_housing_associations_{catchment}m.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+st.header("Your stock list")
 st.markdown(
     "Upload your stock list (one row per home or per scheme, with postcodes or coordinates). "
     "It stays in this browser session only: it is not saved and no one else can see it."
@@ -58,7 +184,7 @@ if stock is None:
     st.stop()
 
 lsoas = common.lsoas("iod2025")
-services = st.session_state.get("services")
+services = supply
 st.header("Where your homes are")
 homes = stock["units"]
 dep = lsoas.reindex(stock["lsoa_code"])
@@ -114,27 +240,22 @@ coverage = coverage.join(
         ["lsoa_name", "imd_decile", "health_decile", "income_decile", "employment_decile"]
     ].set_axis(stock.index)
 )
-catchment = st.select_slider(
-    "Walking distance counted as 'nearby'",
-    options=[400, 800, 1200, 1600],
-    value=800,
-    format_func=lambda m: f"{m} m (about {round(m / 80)} min walk)",
-    help="Straight-line distance x 1.3 (detour factor), a stated proxy for the walking route.",
-)
 if services is None or services.empty:
     st.warning(
-        "No community services are loaded, so services near your homes cannot be counted. "
-        "No official directory of social prescribing services is bundled with the app: upload "
-        "your own or your council's directory."
+        "No services or places are used (you chose *mine only* and have not uploaded a service "
+        "directory), so services near your homes cannot be counted. Upload yours, or choose "
+        "*Bundled and mine* in the sidebar."
     )
     st.page_link(
         "app_pages/services.py", label="Upload a service directory", icon=":material/list:"
     )
 else:
+    facility = "facility" if "facility" in services.columns else None
+    by = "themes" if "themes" in services.columns else "theme"
     within = access.services_within(
-        stock, services, catchment=catchment, by="theme", themes=list(THEMES)
+        stock, services, catchment=catchment, by=by, themes=list(THEMES), facility_col=facility
     )
-    nearest = access.nearest_service(stock, services, by="theme", themes=list(THEMES))
+    nearest = access.nearest_service(stock, services, by=by, themes=list(THEMES))
     coverage = coverage.join(within.add_prefix("services_within_")).join(
         nearest.round(0).add_prefix("nearest_m_")
     )
@@ -142,21 +263,22 @@ else:
     c = st.columns(3)
     c[0].metric(f"Homes with no service within {catchment} m", f"{int(homes[none_near].sum()):,}")
     c[1].metric("...of them in the most deprived 20%", f"{int(homes[none_near & in20].sum()):,}")
-    c[2].metric("Services loaded", f"{len(services):,}")
-    missing = {
-        t: int(homes[within[t].eq(0)].sum())
-        for t in THEMES
-        if t in within and services["theme"].eq(t).any()
-    }
-    if missing:
-        st.caption("Homes with no service of each theme nearby:")
-        st.dataframe(
-            pd.DataFrame(
-                {"Theme": list(missing), "Homes with none nearby": list(missing.values())}
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    c[2].metric("Places used", f"{gv.count_places(services):,}")
+
+    st.subheader("Your homes beside the Census baseline of their boroughs")
+    st.caption(
+        f"Homes (yours) and housing association households (Census 2021) in England's most "
+        f"deprived 10% / 20% (IMD 2025) and beyond {catchment:,} m walking of each theme. Your "
+        "homes are measured from their own location, Census households from their "
+        "neighbourhood's centre."
+    )
+    mine_beyond = provision.homes_beyond_reach(stock, services, catchment=catchment)
+    census_beyond = _beyond(float(catchment))
+    side = provision.homes_vs_baseline(
+        stock, lsoas, mine_beyond, bor21, census_beyond, uncovered=uncovered
+    )
+    st.dataframe(side, width="stretch", hide_index=True, column_config=_number_formats(side))
+    st.session_state["_housing_side_by_side"] = side
     st.subheader(f"Homes with no service within {catchment} m")
     st.caption("Most deprived places first, then the farthest from any service.")
     _show(
@@ -168,8 +290,9 @@ else:
     )
     st.subheader("All your homes: services nearby and nearest, by theme")
     st.caption(
-        "'Services within' counts services within the walking distance above; 'nearest m' is "
-        "the walking-distance proxy to the nearest service of that theme (blank: none loaded)."
+        "'Services within' counts places within the walking distance above (parks to their "
+        "nearest edge); 'nearest m' is the walking-distance proxy to the nearest place of that "
+        "theme (blank: none used)."
     )
     _show(coverage.head(5000), hide_index=True)
     if len(coverage) > 5000:
@@ -182,7 +305,8 @@ st.download_button(
         header_lines=[
             f"catchment_m={catchment}",
             "detour_factor=1.3",
-            f"services_loaded={0 if services is None else len(services)}",
+            f"places_used={gv.count_places(services)}",
+            f"data_used={provision.MODES[common.data_mode()]}",
             "deprivation=English Indices of Deprivation 2025 (MHCLG, OGL)",
         ],
     ),
@@ -192,6 +316,6 @@ st.download_button(
 )
 
 st.header("Map")
-m = mapping.build_map(sel, stock=stock, services=services)
+m = mapping.build_map(sel, stock=stock, bundled_layers=True)
 mapping.show_map(m, key="housing_map")
 common.sources_caption()

@@ -6,13 +6,15 @@ import hashlib
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import common
-from geo import maps, webgeom
+from geo import layers, maps, provision, webgeom
+from geo.aggregate import MAX_POINTS, points_per_area
 from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
 
@@ -21,7 +23,7 @@ MAP_HEIGHT = 620
 
 def tooltip_fields(sel: Selection) -> dict[str, str]:
     """Tooltip columns and their labels for the selected indicator."""
-    d = sel.domain
+    d = sel.decile_domain
     label = DOMAIN_LABELS[d]
     fields = {
         "lsoa_name": "Neighbourhood (LSOA)",
@@ -32,81 +34,226 @@ def tooltip_fields(sel: Selection) -> dict[str, str]:
     }
     if d != "imd":
         fields["imd_decile"] = "IMD decile"
-    fields["population"] = "Population (mid-2020)"
+    fields["population"] = (
+        "Population (Census 2021)" if sel.vintage == "iod2025" else "Population (mid-2020)"
+    )
+    for col, alias in (
+        ("ha_households", "Housing association households"),
+        ("ha_share", "Housing association share of households"),
+    ):
+        fields[col] = alias
     return fields
 
 
 def _legend_title(sel: Selection) -> str:
     release = VINTAGES[sel.vintage]["label"].split(" (")[0]  # e.g. "IoD 2025"
-    return f"{DOMAIN_LABELS[sel.domain]} {sel.measure}, {release}"
+    measure = sel.measure if sel.is_iod else "decile"
+    return f"{DOMAIN_LABELS[sel.decile_domain]} {measure}, {release}"
 
 
 def _frame_digest(gdf: gpd.GeoDataFrame) -> str:
     """Content hash of a (Geo)DataFrame for the map cache: index, columns, values, geometry
     (as WKB) and CRS. Equal content gives the same key in any session, nothing else does."""
     h = hashlib.sha256()
-    attrs = pd.DataFrame(gdf).drop(columns=[gdf.geometry.name], errors="ignore")
+    geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
+    attrs = pd.DataFrame(gdf).drop(columns=[geom] if geom else [], errors="ignore")
     h.update(repr((list(attrs.columns), list(map(str, attrs.dtypes)))).encode())
     h.update(pd.util.hash_pandas_object(attrs, index=True).to_numpy().tobytes())
-    if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf:
+    if geom is not None and geom in gdf:
         h.update(str(gdf.crs).encode())
         for wkb in shapely.to_wkb(gdf.geometry.values, hex=False):
             h.update(wkb or b"-")
     return h.hexdigest()
 
 
-# One map per selection and uploaded content, shared by all sessions (the key is the content,
-# so a session only ever gets a map of exactly its own data); each call returns a fresh copy.
-@st.cache_data(
-    max_entries=64,
-    show_spinner=False,
-    hash_funcs={gpd.GeoDataFrame: _frame_digest, pd.DataFrame: _frame_digest},
-)
 def build_map(
     sel: Selection,
     *,
     stock: gpd.GeoDataFrame | None = None,
     services: gpd.GeoDataFrame | None = None,
+    bundled_layers: bool = False,
+    show_places: bool | dict[str, bool] = False,
 ) -> folium.Map:
     """The deprivation map for a selection, with the user's homes and services when loaded.
 
-    Cached per selection and upload content (``st.cache_data``): a rerun that does not change
-    them costs a copy of the cached map, not a rebuild.
+    With ``bundled_layers`` the map also has the bundled layers: housing association homes
+    per LSOA (Census), one layer per service category (with the user's services, per the
+    sidebar's data mode, instead of ``services``) and link workers at GP practices.
+    ``show_places`` switches category layers on (all, or per category key).
+
+    Cached per selection, uploaded content and data mode (``st.cache_data``): a rerun that
+    does not change them costs a copy of the cached map, not a rebuild.
     """
+    mine = st.session_state.get("services") if bundled_layers else None
+    mode = common.data_mode() if bundled_layers else None
+    return _build_map(sel, stock, services, bundled_layers, show_places, mine, mode)
+
+
+# One map per selection, uploaded content and data mode, shared by all sessions (the key is
+# the content, so a session only ever gets a map of exactly its own data); each call returns a
+# fresh copy.
+@st.cache_data(
+    max_entries=64,
+    show_spinner=False,
+    hash_funcs={gpd.GeoDataFrame: _frame_digest, pd.DataFrame: _frame_digest},
+)
+def _build_map(
+    sel: Selection,
+    stock: gpd.GeoDataFrame | None,
+    services: gpd.GeoDataFrame | None,
+    bundled_layers: bool,
+    show_places: bool | dict[str, bool],
+    mine: gpd.GeoDataFrame | None,
+    mode: str | None,
+) -> folium.Map:
+
     lsoas = common.lsoas(sel.vintage, web=True)
     boroughs = common.boroughs(sel.vintage, web=True)
     shown = filter_lsoas(lsoas, sel)
     bounds = bounds_of(boroughs, sel.boroughs)
     m = maps.base_map(bounds)
-    maps.add_choropleth(
-        m,
-        shown,
-        sel.column,
-        kind=sel.measure,
-        label=_legend_title(sel),
-        tooltip_fields=tooltip_fields(sel),
-        name=f"Deprivation: {DOMAIN_LABELS[sel.domain]}",
-        geometry=webgeom.web_layer("lsoa", sel.vintage),
-    )
+    census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
+    ha_main = sel.domain == "ha_share" and "ha_share" in shown.columns
+    if ha_main:
+        layers.add_ha_layer(
+            m, shown, census=census, show=True, name=f"Housing association homes ({census})"
+        )
+    else:
+        maps.add_choropleth(
+            m,
+            shown,
+            sel.column,
+            kind=sel.measure if sel.is_iod else "decile",
+            label=_legend_title(sel),
+            tooltip_fields={k: v for k, v in tooltip_fields(sel).items() if k in shown.columns},
+            name=f"Deprivation: {DOMAIN_LABELS[sel.decile_domain]}",
+            geometry=webgeom.web_layer("lsoa", sel.vintage),
+        )
     maps.add_boroughs(
         m,
         nearby_boroughs(boroughs, sel.boroughs),
         highlight=list(sel.boroughs),
         geometry=webgeom.web_layer("boroughs", sel.vintage),
     )
+    # shown under the map by show_map; with the bundled layers, the user's services are drawn
+    # among the places (per the data mode), so the note speaks of those
+    note = aggregation_note(stock, mine if bundled_layers else services)
+    if bundled_layers:
+        _add_bundled(m, sel, shown, census, ha_main=ha_main, show_places=show_places, mode=mode)
+        services = None  # drawn with the bundled places, per the data mode
     if services is not None and len(services):
         svc = (
             services if sel.theme == common.ALL_THEMES else services[services["theme"] == sel.theme]
         )
-        maps.add_services_by_theme(m, svc.to_crs(4326))
+        add_services(m, svc)
     if stock is not None and len(stock):
+        add_stock(m, stock)
+    m.aggregation_note = note
+    return maps.finish(m)
+
+
+def add_services(m: folium.Map, services: gpd.GeoDataFrame, *, show: bool = True) -> None:
+    """Services by theme: one marker each, or one per neighbourhood and theme when too many."""
+    if services["theme"].value_counts().max() > MAX_POINTS:  # too many to draw one by one
+        per_lsoa = points_per_area(services, common.lsoas("iod2025"), by="theme")
+        fields = {"area_name": "Neighbourhood (LSOA)", "theme": "Theme", "points": "Services"}
+        maps.add_services_by_theme(
+            m, per_lsoa.to_crs(4326), tooltip_fields=fields, cluster=False, show=show
+        )
+    else:
+        maps.add_services_by_theme(m, services.to_crs(4326), show=show)
+
+
+def add_stock(m: folium.Map, stock: gpd.GeoDataFrame) -> None:
+    """The user's homes: one marker each, or one per neighbourhood (LSOA) when too many."""
+    if len(stock) > MAX_POINTS:
+        per_lsoa = points_per_area(stock, common.lsoas("iod2025"), weight="units")
+        fields = {"area_name": "Neighbourhood (LSOA)", "points": "Locations", "units": "Homes"}
+        maps.add_points(
+            m,
+            per_lsoa.to_crs(4326),
+            name="Your homes (one marker per neighbourhood)",
+            tooltip_fields=fields,
+            colour="#000000",
+            cluster=False,
+        )
+    else:
         fields = {
             c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock
         }
+        fields["source_label"] = "Source"  # every point says where it came from
         maps.add_points(
-            m, stock.to_crs(4326), name="Your homes", tooltip_fields=fields, colour="#000000"
+            m,
+            stock.assign(source_label=provision.UPLOAD).to_crs(4326),
+            name="Your homes",
+            tooltip_fields=fields,
+            colour="#000000",
         )
-    return maps.finish(m)
+
+
+def aggregation_note(stock: gpd.GeoDataFrame | None, services: gpd.GeoDataFrame | None) -> str:
+    """What :func:`build_map` aggregated, in words for a caption ('' when nothing was)."""
+    notes = []
+    if stock is not None and len(stock) > MAX_POINTS:
+        notes.append(
+            f"Your {len(stock):,} home locations are more than a browser can draw one by one "
+            f"({MAX_POINTS:,}), so the map shows one marker per neighbourhood (LSOA); hover "
+            "for its number of locations and homes."
+        )
+    if (
+        services is not None
+        and len(services)
+        and services["theme"].value_counts().max() > MAX_POINTS
+    ):
+        notes.append(
+            f"Services are shown as one marker per neighbourhood and theme (more than "
+            f"{MAX_POINTS:,} in a theme); hover for the count."
+        )
+    return " ".join(notes)
+
+
+def _add_bundled(
+    m: folium.Map,
+    sel: Selection,
+    shown: gpd.GeoDataFrame,
+    census: str,
+    *,
+    ha_main: bool,
+    show_places: bool | dict[str, bool],
+    mode: str | None = None,
+) -> None:
+    """Housing association homes, places by category and link workers (bundled + uploads)."""
+    mode = mode or common.data_mode()
+    from geo.directory import CATEGORIES, LINK_WORKERS
+
+    if not ha_main:
+        layers.add_ha_points(m, shown, census=census, show=False)
+    places = common.directory(mode)
+    if places is not None and len(places):
+        if sel.theme != common.ALL_THEMES:
+            places = provision.theme_rows(places, sel.theme)
+        if sel.boroughs:  # the selected boroughs' own places (their neighbours' would crowd it)
+            places = places[places["borough_code"].isin(sel.boroughs).to_numpy()]
+        mine = (
+            places["origin"].eq(provision.UPLOAD).to_numpy()
+            if "origin" in places
+            else np.zeros(len(places), dtype=bool)
+        )
+        if len(places) and mine.any() and places[mine]["theme"].value_counts().max() > MAX_POINTS:
+            # the user's services are too many to draw one by one: per neighbourhood and theme
+            add_services(m, places[mine], show=bool(show_places))
+            places = places[~mine]
+        layers.add_category_layers(m, places, CATEGORIES, show=show_places)
+    gps = common.gp_practices()
+    if gps is not None and len(gps) and mode == "both":
+        if sel.boroughs:
+            gps = gps[gps["borough_code"].isin(sel.boroughs)]
+        layers.add_link_worker_layer(
+            m,
+            gps,
+            show=sel.domain == "lw_per_10k",
+            vintage=str(LINK_WORKERS.get("vintage", "")).split(" (")[0],
+        )
 
 
 def nearby_boroughs(
@@ -132,6 +279,7 @@ def show_map(m: folium.Map, key: str) -> None:
     the base stays the same, streamlit-folium keeps the map frame and swaps only the layers,
     so a new selection restyles geometry the browser already has instead of reloading the map.
     """
+    note = getattr(m, "aggregation_note", "")
     base, groups, control, bounds = maps.split_for_update(m)
     bounds = bounds or [[None, None], [None, None]]
     # st_folium computes get_bounds() only to fill a return value that returned_objects=[]
@@ -146,3 +294,5 @@ def show_map(m: folium.Map, key: str) -> None:
         feature_group_to_add=groups,
         layer_control=control,
     )
+    if note:
+        st.caption(note)

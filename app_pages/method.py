@@ -13,22 +13,63 @@ st.title("Data and method")
 st.header("Sources and licences")
 st.markdown(
     """
-| Layer | Source | Vintage | Licence |
-| --- | --- | --- | --- |
-| Neighbourhoods (LSOA 2021) | Office for National Statistics, LSOA 2021 boundaries (generalised 20 m, BGC V3), cut to London | Census 2021 geography | OGL v3.0 |
-| Neighbourhoods (LSOA 2011) and boroughs | Greater London Authority, London Datastore "Statistical GIS Boundary Files for London" | Census 2011 geography | OGL v3.0 |
-| Boroughs 2021 | the 33 local authorities (LAD 2022) dissolved from the LSOAs 2021 | 2022 | OGL v3.0 |
-| Deprivation 2025 | English Indices of Deprivation 2025, Ministry of Housing, Communities and Local Government (MHCLG): scores, ranks and deciles for IMD and seven domains | 2025 (LSOA 2021) | OGL v3.0 |
-| Deprivation 2019 | English Indices of Deprivation 2019, MHCLG, via the GLA's London workbook (scores, ranks, deciles, mid-2015 denominators) | 2019 (LSOA 2011) | OGL v3.0 |
-| Population | ONS mid-2020 population estimates by LSOA 2011 (all ages, 65+) | mid-2020 | OGL v3.0 |
-| Housing association homes | **your upload only**: no official dataset is bundled yet (Census 2021 TS054 "other social rented" by LSOA is not in the raw data) | – | – |
-| Community services | **your upload only**: no official directory of social prescribing services is bundled | – | – |
-| Postcodes | an offline ONS Postcode Directory / Code-Point Open lookup, **when installed**; none is bundled, so postcode-only rows are reported as "postcode lookup not installed" | – | – |
+| Layer | What it counts | Source | Vintage | Licence |
+| --- | --- | --- | --- | --- |
+| Neighbourhoods (LSOA 2021) | 4,994 London LSOAs | Office for National Statistics, LSOA 2021 boundaries (generalised 20 m, BGC V3), cut to London | Census 2021 geography | OGL v3.0 |
+| Neighbourhoods (LSOA 2011) and boroughs | 4,835 LSOAs, 33 boroughs | Greater London Authority, London Datastore "Statistical GIS Boundary Files for London" | Census 2011 geography | OGL v3.0 |
+| Boroughs 2021 | the 33 local authorities (LAD 2022) dissolved from the LSOAs 2021 | ONS | 2022 | OGL v3.0 |
+| LSOA 2011 → 2021 | which 2011 LSOA(s) each 2021 LSOA was formed from (unchanged, split, merged, complex) | ONS exact-fit lookup | 2021 | OGL v3.0 |
+| Deprivation 2025 | scores, ranks and deciles for IMD and seven domains | English Indices of Deprivation 2025, Ministry of Housing, Communities and Local Government (MHCLG) | 2025 (LSOA 2021) | OGL v3.0 |
+| Deprivation 2019 | the same, with mid-2015 denominators | English Indices of Deprivation 2019, MHCLG, via the GLA's London workbook | 2019 (LSOA 2011) | OGL v3.0 |
+| Population (LSOA 2021) | usual residents, all ages and aged 65+ | ONS Census 2021, table TS007A | Census day, March 2021 | OGL v3.0 |
+| Population (LSOA 2011) | all ages and 65+ | ONS mid-2020 population estimates | mid-2020 | OGL v3.0 |
+| Disability (LSOA 2021) | residents disabled under the Equality Act, and their share | ONS Census 2021, table TS038 | March 2021 | OGL v3.0 |
+| Housing association homes (LSOA 2021) | **households** renting from a housing association ("Social rented: Other social rented"), council tenants, all households | ONS Census 2021, table TS054 | March 2021 | OGL v3.0 |
+| Housing association homes (LSOA 2011) | the same ("Social rented: Other") | ONS Census 2011, table KS402EW | March 2011 | OGL v3.0 |
+| Postcodes | every live London postcode (180,754) with its grid reference, borough and LSOA 2021 / 2011 | Ordnance Survey, Code-Point Open 2025.2.0 | April 2025 | OS OpenData (OGL v3.0) |
+| GP practices | practices in the NHS practice → Primary Care Network list, at their postcode, with registered patients | NHS England, Patients Registered at a GP Practice | December 2025 | OGL v3.0 |
+| Link workers | full-time equivalent social prescribing link workers per Primary Care Network (the three "Social Prescribing Link Worker" roles) | NHS England, Primary Care Network Workforce | November 2025 | OGL v3.0 |
+| Pharmacies | community pharmacies | NHS website (NHS Choices) | January 2020 | OGL v3.0 |
+| Libraries | open static public libraries; opening hours where the community list agrees | Arts Council England public libraries dataset; Libraries Hacked | December 2023; April 2025 | OGL v3.0 |
+| Community centres | community centres | Greater London Authority, Cultural Infrastructure Map | November 2022 | OGL v3.0 |
+| Parks | public parks and gardens (polygons) | Ordnance Survey, OS Open Greenspace | 2019 | OS OpenData (OGL v3.0) |
+| Places of worship | churches, mosques, temples, synagogues… (points and buildings, one place each) — **community assets**, not services | OpenStreetMap (Geofabrik extract) | July 2019 | ODbL 1.0, © OpenStreetMap contributors |
+| Jobcentre Plus | Jobcentre Plus offices, at their postcode | Department for Work and Pensions | 2016 | OGL v3.0 |
 
 **Attribution.** Contains National Statistics data © Crown copyright and database right.
-Contains Ordnance Survey data © Crown copyright and database right. English Indices of
-Deprivation, Ministry of Housing, Communities and Local Government, Open Government Licence v3.0.
-Background map tiles © OpenStreetMap contributors © CARTO (when the browser can reach them).
+Contains Ordnance Survey data © Crown copyright and database right 2025. Contains Royal Mail
+data © Royal Mail copyright and database right 2025. English Indices of Deprivation, Ministry of
+Housing, Communities and Local Government. NHS England and NHS Digital data, Arts Council
+England, Greater London Authority and Department for Work and Pensions data, all under the Open
+Government Licence v3.0. Places of worship © OpenStreetMap contributors, available under the
+Open Database License (ODbL) 1.0. Background map tiles © OpenStreetMap contributors © CARTO
+(when the browser can reach them).
+
+**Old layers.** Pharmacies (2020), parks and places of worship (2019) and Jobcentre Plus offices
+(2016) are more than five years old: places may have opened, moved or closed since.
+
+**Known gaps.**
+- The Census counts **households, not dwellings**: empty homes and homes let as hostels or
+  supported housing without a household are not counted; these are the homes housing
+  associations' tenants lived in on Census day.
+- ONS notes that some tenants **confuse council and housing association landlords** (many
+  council homes were transferred to housing associations); it advises also showing the two
+  together as social rented, which the data does (`social_share`).
+- A Primary Care Network **with no workforce record** has unknown link-worker provision, not
+  zero; link workers employed by practices, councils or charities are not in the PCN workforce
+  data. Per-practice link-worker figures share the PCN's FTE out by registered patients.
+- GP practices are placed at their postcode; branch surgeries are not listed. Places placed by
+  postcode whose postcode no longer exists (13 Jobcentre Plus offices of 2016, 2 libraries) are
+  left out and named in the build manifest.
+- OpenStreetMap is volunteer-mapped and incomplete; it does not say which places of worship run
+  community activity.
+
+**Not bundled, and why.** No open, London-wide dataset of **financial inclusion** services
+(money and debt advice, food banks, credit unions) was found, so that theme has no bundled
+layer and is never filled in; upload your own directory. No open dataset of **specialist and
+supported housing** by location, and no official list of **housing association homes by
+landlord** (the Regulator of Social Housing's stock returns are not published at address level):
+upload your own stock list. Your uploads stay in your browser session only.
 """
 )
 
@@ -41,13 +82,28 @@ st.markdown(
   the share of people deprived; the others are domain scores.
 - **Borough average score**: the population-weighted mean of its LSOA scores (MHCLG's
   "average score" summary). IoD 2019 uses the indices' own mid-2015 denominators; IoD 2025 uses
-  the ONS mid-2020 estimates below. **Rank in London** ranks the 33 averages, 1 = most deprived.
+  the Census 2021 population. **Rank in London** ranks the 33 averages, 1 = most deprived.
 - **% of LSOAs in the most deprived 10% / 20%**: the share of a borough's LSOAs in national
   decile 1 / deciles 1–2.
-- **Population of 2021 neighbourhoods**: no LSOA 2021 population is in the raw data. 4,659
-  LSOAs kept their 2011 code and boundary and use its ONS mid-2020 estimate as it is; for the
-  335 that were split, merged or redrawn the mid-2020 population of the changed 2011 LSOAs is
-  shared out by overlapping area. These 335 are **estimates** and are labelled so in the data.
+- **Population of 2021 neighbourhoods** is the Census 2021 count of usual residents (TS007A);
+  aged 65+ adds its last five five-year bands (65–69 … 85+). ONS perturbs small-area counts
+  slightly, so the London sum (8,799,631) differs a little from the published total.
+- **Housing association share** = housing association households ÷ all households in the LSOA;
+  council share likewise; **social rented share** = both together. A borough's housing
+  association households are the sum of its LSOAs' (London 2021: 376,986 of 3,423,850
+  households); "in the most deprived 10% / 20%" counts those living in LSOAs in IMD decile 1 /
+  deciles 1–2 of the same vintage (IoD 2025 for 2021, IoD 2019 for 2011).
+- **Disability share** = residents disabled under the Equality Act ÷ all residents (TS038), a
+  health-need measure.
+- **Postcodes, services and boroughs**: each postcode and each place gets its borough and LSOA
+  by point in polygon (a postcode point just outside the generalised boundaries, e.g. on the
+  Thames, takes the nearest LSOA within 250 m). Services found by postcode use the Code-Point
+  Open point of that postcode.
+- **Link workers per 10,000 patients** = 10,000 × a PCN's link-worker FTE (November 2025) ÷ the
+  registered patients of its member practices (December 2025). A practice's allocated FTE = the
+  PCN's FTE × the practice's share of the PCN's patients.
+- **Park access** is measured to the park's edge (points at most 50 m apart along its
+  boundary), not its centre.
 - **Map geometry** is simplified for the web (30 m, topology kept, so neighbours still meet);
   all analysis uses the full-resolution boundaries in British National Grid (EPSG:27700).
 """
@@ -78,6 +134,28 @@ st.markdown(
   health deprivation and disability, income, employment, equal weights).
 - **Gap**: need rank minus access rank (both as percentiles), so +1 is the highest need with the
   lowest access. The bivariate map crosses need terciles with access terciles.
+- **Bundled and mine / mine only** (sidebar): the pages use the bundled directory plus your
+  uploaded services, or your uploads alone. Every point's tooltip gives its source and vintage,
+  or "your upload".
+- **Themes**: each bundled category serves the themes listed on the Service directory page; a
+  place counts once for each theme it serves. A theme with no open data (financial inclusion,
+  specialist and supported housing) is listed as *no open data: upload yours* and left out of
+  the access measure, never scored as zero access.
+- **Parks** are reached at their edge: the distance to a park is to the nearest of the points
+  placed every 50 m or less along its boundary, and a park counts once however many of its edge
+  points are in reach.
+- **Link-worker access**: each Primary Care Network's social prescribing link-worker FTE (NHS
+  England, November 2025) is shared among its GP practices in proportion to their registered
+  patients (December 2025), then E2SFCA with residents as demand gives link-worker FTE per
+  10,000 residents within reach. Practices of a PCN with no workforce record are unknown, not
+  zero: they are left out and the reason says when one is in reach. A borough's figure is its
+  practices' allocated FTE per 10,000 of their registered patients.
+- **Housing association households beyond walking reach** (Housing associations page): the
+  Census counts households per LSOA, not addresses, so each LSOA's households are counted at its
+  centroid; your uploaded homes are measured from their own locations.
+- **Pilot finder priority** = 40% need percentile + 40% (1 - access percentile) + 20% percentile
+  of housing association households (Census; your homes under *mine only*), among LSOAs with a
+  gap of at least the threshold; each candidate's reason shows the sum for its first LSOA.
 """
 )
 

@@ -6,16 +6,19 @@ import altair as alt
 import streamlit as st
 
 from app_pages import common, mapping
+from geo import provision
 from geo.export import safe_csv
-from geo.indicators import DOMAIN_LABELS, VINTAGES
+from geo.indicators import DOMAIN_LABELS, INDICATOR_LABELS, VINTAGES
 from geo.selection import borough_comparison, filter_lsoas
 
 sel = st.session_state["selection"]
 st.title("Where London's need is high and provision is thin")
 st.markdown(
-    "Deprivation in each of London's neighbourhoods (LSOAs, about 1,500 people each) with "
-    "borough boundaries. Upload a **housing association stock list** or a **service directory** "
-    "under *Your data* to add homes and services, then use the **Gap finder**."
+    "Deprivation in each of London's neighbourhoods (LSOAs, about 1,700 people each) with "
+    "borough boundaries. Switch on **housing association homes** (Census), **services and "
+    "places** by category and **social prescribing link workers** in the map's layer list "
+    "(top right); upload your own stock list or service directory under *Your data*, then use "
+    "the **Gap finder**."
 )
 
 lsoas = common.lsoas(sel.vintage)
@@ -23,29 +26,56 @@ shown = filter_lsoas(lsoas, sel)
 area = "the selected boroughs" if sel.boroughs else "London"
 c1, c2, c3 = st.columns(3)
 c1.metric("Neighbourhoods shown", f"{len(shown):,}", help=f"of {len(lsoas):,} in London")
-c2.metric("People in them (mid-2020)", f"{int(shown['population'].sum()):,}")
+census = "Census 2021" if sel.vintage == "iod2025" else "mid-2020"
+c2.metric(f"People in them ({census})", f"{int(shown['population'].sum()):,}")
 scope = lsoas[lsoas["borough_code"].isin(sel.boroughs)] if sel.boroughs else lsoas
-share10 = (scope[f"{sel.domain}_decile"] == 1).mean() * 100
+dd = sel.decile_domain
+share10 = (scope[f"{dd}_decile"] == 1).mean() * 100
 c3.metric(
     "In England's most deprived 10%",
     f"{share10:.1f}%",
-    help=f"Share of the LSOAs of {area} in national decile 1 of {DOMAIN_LABELS[sel.domain]} "
+    help=f"Share of the LSOAs of {area} in national decile 1 of {DOMAIN_LABELS[dd]} "
     f"({VINTAGES[sel.vintage]['release']})",
 )
+if "ha_households" in shown.columns:
+    c4 = st.columns(3)
+    hh = shown["ha_households"].sum()
+    c4[0].metric(
+        f"HA households in them ({'Census 2021' if sel.vintage == 'iod2025' else 'Census 2011'})",
+        f"{int(hh):,}",
+        help="Households renting from a housing association (ONS). London 2021: 376,986.",
+    )
+    c4[1].metric("Share of their households", f"{hh / shown['households'].sum() * 100:.1f}%")
+    places = common.directory()
+    if places is not None and sel.boroughs:
+        places = places[places["borough_code"].isin(sel.boroughs).to_numpy()]
+    c4[2].metric(
+        f"Services and places in {area}",
+        f"{0 if places is None else len(places):,}",
+        help=f"{provision.MODES[common.data_mode()]}; switch categories on in the layer list.",
+    )
 
-m = mapping.build_map(
-    sel, stock=st.session_state.get("stock"), services=st.session_state.get("services")
-)
+m = mapping.build_map(sel, stock=st.session_state.get("stock"), bundled_layers=True)
 mapping.show_map(m, key="overview_map")
+common.mode_caption("services")
 common.sources_caption()
 
-table = borough_comparison(common.boroughs(sel.vintage), sel.domain)
+if sel.is_iod:
+    table = borough_comparison(common.boroughs(sel.vintage), sel.domain)
+else:
+    table = borough_comparison(common.boroughs(sel.vintage), "imd")
 left, right = st.columns([2, 3], gap="medium")
 with left:
     st.subheader("Boroughs compared")
     st.caption(
         f"Share of each borough's neighbourhoods in England's most deprived 10% "
-        f"({DOMAIN_LABELS[sel.domain]}, {VINTAGES[sel.vintage]['label']})."
+        f"({DOMAIN_LABELS[dd]}, {VINTAGES[sel.vintage]['label']})."
+        + (
+            ""
+            if sel.is_iod
+            else f" The map shows {INDICATOR_LABELS[sel.domain].lower()}; the borough figures "
+            "for it are in the table on the right."
+        )
     )
     chart_data = table.assign(
         selected=table.index.isin(sel.boroughs) if sel.boroughs else True
@@ -75,6 +105,21 @@ with left:
     st.altair_chart(chart, width="stretch")
 
 with right:
+    bor = common.boroughs(sel.vintage)
+    if "ha_households" in bor.columns:
+        table = table.join(
+            bor[["ha_households", "ha_share", "ha_households_in_10", "ha_households_in_20"]].assign(
+                ha_share=lambda f: (f["ha_share"] * 100).round(1)
+            )
+        )
+    gps = common.gp_practices()
+    if gps is not None and sel.vintage == "iod2025":
+        lwb = provision.borough_link_workers(gps)
+        table = table.join(lwb[["lw_per_10k"]].round(2))
+    if sel.domain == "ha_share" and "ha_share" in table.columns:
+        table = table.sort_values("ha_share", ascending=False)
+    elif sel.domain == "lw_per_10k" and "lw_per_10k" in table.columns:
+        table = table.sort_values("lw_per_10k", ascending=False)
     st.subheader("Borough table")
     st.dataframe(
         table.rename(
@@ -85,6 +130,11 @@ with right:
                 "share_20": "% LSOAs most deprived 20%",
                 "avg_score": "Average score (population-weighted)",
                 "avg_score_rank": "Rank of average score in London",
+                "ha_households": "Housing association households (Census)",
+                "ha_share": "% households renting from a housing association",
+                "ha_households_in_10": "HA households in most deprived 10%",
+                "ha_households_in_20": "HA households in most deprived 20%",
+                "lw_per_10k": "Link-worker FTE per 10,000 patients (borough's practices)",
             }
         ),
         width="stretch",

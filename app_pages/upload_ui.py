@@ -7,6 +7,7 @@ disk, never cached across sessions and is gone when the session ends.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Literal
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import streamlit as st
 from app_pages import common
 from geo import uploads
 from geo.export import safe_csv
+from geo.postcodes import LOOKUP_LABEL
 
 Kind = Literal["stock", "services"]
 
@@ -73,9 +75,21 @@ TEMPLATES = {
 }
 
 NONE = "(not in my file)"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
 
 
-def _read(data: bytes, name: str, kind: Kind) -> pd.DataFrame:
+def plain(text: object) -> str:
+    """``text`` escaped for Streamlit's Markdown elements (st.error, st.caption...).
+
+    File names, column names and messages quoting them come from the user's file: a name like
+    ``[x](javascript:alert(1))`` must show as those characters, not as a link. Every ASCII
+    punctuation character Markdown (or Streamlit's ``:color[...]``, ``$math$`` extensions)
+    could act on is backslash-escaped, which CommonMark renders as the character itself.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def _read(data: bytes, name: str, kind: Kind, sheet: str | None = None) -> pd.DataFrame:
     if name.lower().endswith(".json"):
         if kind != "services":
             raise uploads.UploadError(
@@ -83,7 +97,7 @@ def _read(data: bytes, name: str, kind: Kind) -> pd.DataFrame:
                 "Upload your stock list as CSV or Excel."
             )
         return uploads.read_openreferral(data)
-    return uploads.read_table(data, name)
+    return uploads.read_table(data, name, sheet=sheet)
 
 
 def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame, str] | None:
@@ -92,7 +106,7 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     Returns the standardised accepted rows (see :func:`standardise`), the rejected rows and the
     file's sha256, or None while there is nothing usable.
     """
-    types = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods"] + (
+    types = ["csv", "txt", "tsv", "tab", "xlsx", "xlsm", "xlsb", "xls", "ods"] + (
         ["json"] if kind == "services" else []
     )
     label = "stock list" if kind == "stock" else "service directory"
@@ -113,7 +127,9 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
             type=types,
             key=f"{key}_file",
             help=(
-                f"CSV (UTF-8 or Windows-1252) or Excel, up to {uploads.MAX_BYTES // 2**20} MB "
+                "CSV or text export (any delimiter; decimal commas are fine), Excel or "
+                "OpenDocument workbook (the sheet holding the data is found), or an HTML table "
+                f"saved as .xls; up to {uploads.MAX_BYTES // 2**20} MB "
                 f"and {uploads.MAX_ROWS:,} rows. Locations: postcode, latitude/longitude or "
                 "easting/northing. Your file stays in this browser session only."
             ),
@@ -122,22 +138,34 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
         return None
     data = file.getvalue()
     digest = hashlib.sha256(data).hexdigest()
+    name = plain(file.name)  # shown as plain text wherever it appears
+    sheet_key = f"{key}_{digest[:8]}_sheet"
     try:
-        with st.spinner(f"Reading {file.name}…"):
-            df = _read(data, file.name, kind)
+        with st.spinner(f"Reading {name}…"):
+            df = _read(data, file.name, kind, sheet=st.session_state.get(sheet_key))
     except uploads.UploadError as exc:
-        st.error(f"**{file.name}** could not be used. {exc}")
+        st.error(f"{name} could not be used. {plain(exc)}")
         return None
+    sheets = df.attrs.get("sheets") or []
+    if len(sheets) > 1:
+        st.selectbox(
+            "Sheet",
+            options=sheets,
+            index=sheets.index(df.attrs["sheet"]),
+            key=sheet_key,
+            help="The workbook has several sheets; the one holding the data is read. Pick "
+            "another if that is wrong.",
+        )
     for warning in df.attrs.get("warnings", []):
-        st.warning(warning)
+        st.warning(plain(warning))
     if df.empty:
-        st.error(f"**{file.name}** has a header but no data rows. Add rows and upload it again.")
+        st.error(f"{name} has a header but no data rows. Add rows and upload it again.")
         return None
 
     detected = uploads.detect_columns(df, kind=kind)
     columns = [NONE, *map(str, df.columns)]
     with st.expander("Columns used (change them if they are wrong)", expanded=False):
-        st.caption(f"{len(df):,} rows read from {file.name}. First rows:")
+        st.caption(f"{len(df):,} rows read from {name}. First rows:")
         st.dataframe(df.head(5), width="stretch")
         cols = st.columns(3)
         mapping: dict[str, str | None] = {}
@@ -159,6 +187,7 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
             "No location column was recognised. Your file needs a postcode column, or latitude "
             "and longitude, or easting and northing. Rename the columns or choose them under "
             "'Columns used'."
+            + (" Or choose the sheet that holds the data above." if len(sheets) > 1 else "")
         )
         return None
 
@@ -175,9 +204,11 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
                 accepted = uploads.parse_services(accepted, mapping, column="theme_assigned")
             status.update(label=f"Placed {len(accepted):,} of {len(df):,} rows", state="complete")
     except uploads.UploadError as exc:
-        st.error(f"**{file.name}** could not be placed. {exc}")
+        st.error(f"{name} could not be placed. {plain(exc)}")
         return None
 
+    for warning in accepted.attrs.get("warnings", []):
+        st.info(plain(warning))
     summary = uploads.summarise_upload(accepted, rejected, rows_read=len(df))
     m1, m2, m3 = st.columns(3)
     m1.metric("Rows read", f"{summary['rows_read']:,}")
@@ -194,6 +225,8 @@ def upload_flow(kind: Kind, *, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame
                 ]
             )
             st.dataframe(reasons, hide_index=True, width="stretch")
+            if mapping.get("postcode"):
+                st.caption(f"Postcodes are looked up in {LOOKUP_LABEL}, London postcodes only.")
             st.dataframe(rejected.head(1000), width="stretch")
             st.download_button(
                 "Download rejected rows (CSV)",

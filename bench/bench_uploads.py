@@ -15,6 +15,13 @@ Baseline, in the same process: a naive row-by-row loop over the first 2,000 rows
 parsing, one pyproj call per lat/lon row, shapely ``contains`` against each borough polygon in
 turn), reported as rows/s and as the ratio of the vectorised ``locate`` rate to it.
 
+``--worst`` measures instead the worst-case files within the 50 MB upload limit (issue 11):
+each is generated in a fresh child process (not timed), then read -- and, for service
+directories, themed -- and the child reports the wall time and its peak resident memory
+(``ru_maxrss``) above what the same process held just before (imports done, file in memory).
+Named baseline, measured in each child after the case: ``pandas.read_csv(dtype=str)`` of a
+well-formed 50 MB stock CSV (1,000,000 rows); the ratio column is case time / baseline time.
+
 Real borough (and LSOA) boundaries come from ``geo.io.load_boroughs("iod2025")`` when the
 processed data exists; otherwise a synthetic 33-cell Voronoi "London" is used and the output
 says so.
@@ -147,11 +154,288 @@ def naive_locate(df: pd.DataFrame, boroughs: gpd.GeoDataFrame) -> list[str | Non
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# Worst cases (issue 11): bounded time and memory for any file within the upload limit
+# --------------------------------------------------------------------------------------------
+MB = 1024 * 1024
+
+
+def _xlsx(sheet_xml_rows: int, cols: int) -> bytes:
+    """A minimal SYNTHETIC .xlsx whose one sheet has ``sheet_xml_rows`` x ``cols`` numbers."""
+    import io
+    import zipfile
+
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Synthetic" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    }
+    header = (
+        "<row>"
+        + "".join(f'<c t="inlineStr"><is><t>c{j}</t></is></c>' for j in range(cols))
+        + "</row>"
+    )
+    row = "<row>" + "<c><v>1</v></c>" * cols + "</row>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(
+                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
+            f.write(header.encode())
+            block = (row * 1000).encode()
+            for _ in range(sheet_xml_rows // 1000):
+                f.write(block)
+            f.write(b"</sheetData></worksheet>")
+    return buf.getvalue()
+
+
+def _worst_case(name: str) -> tuple[bytes, str, str]:
+    """(file bytes, file name, kind) of one SYNTHETIC worst case."""
+    if name == "5 MB single line of '1,'":
+        return b"1," * (5 * MB // 2), "synthetic.csv", "stock"
+    if name == "5 MB single line, no delimiter":
+        return b"x" * (5 * MB), "synthetic.csv", "stock"
+    if name == "50 MB single line, no delimiter":
+        return b"x" * (50 * MB - 16), "synthetic.csv", "stock"
+    if name == "5 MB text cell, themed":
+        text = "Debt and money advice drop-in. " + "lorem ipsum " * 440_000
+        return (
+            (f'name,description,latitude,longitude\nsynthetic,"{text}",51.5,-0.1\n').encode(),
+            "s.csv",
+            "services",
+        )
+    if name == "50 MB of distinct descriptions, themed":
+        words = [
+            "community",
+            "job",
+            "debt",
+            "digital",
+            "health",
+            "garden",
+            "safety",
+            "support",
+            "advice",
+            "club",
+            "group",
+        ]
+        rng = np.random.default_rng(SEED)
+        lines = ["name,description,latitude,longitude"]
+        size = 0
+        i = 0
+        while size < 49 * MB:
+            desc = " ".join(rng.choice(words, 150))
+            line = f"synthetic {i},{desc} {i},51.5,-0.1"
+            lines.append(line)
+            size += len(line) + 1
+            i += 1
+        return ("\n".join(lines) + "\n").encode(), "s.csv", "services"
+    if name == "50 MB, 500 columns (widest allowed)":
+        row = ",".join(["1"] * 500) + "\n"
+        header = ",".join(f"c{j}" for j in range(500)) + "\n"
+        return (header + row * ((50 * MB - len(header)) // len(row))).encode(), "s.csv", "stock"
+    if name == "50 MB, 1,000,000 rows x 25 columns":
+        header = ",".join(f"c{j}" for j in range(25)) + "\n"
+        row = ",".join(["12"] * 25) + "\n"
+        return (header + row * 1_000_000).encode()[: 50 * MB], "s.csv", "stock"
+    if name == "5 MB line then data (header > 256 KB)":
+        return b"x" * (5 * MB) + b"\n1\n", "synthetic.csv", "stock"
+    if name == "1 KB .ods describing 10 million cells":
+        import io
+        import zipfile
+
+        content = (
+            '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
+            'opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:'
+            'table:1.0"><office:body><office:spreadsheet><table:table table:name="S">'
+            '<table:table-row table:number-rows-repeated="100000"><table:table-cell office:'
+            'value-type="float" office:value="1" table:number-columns-repeated="100"/>'
+            "</table:table-row></table:table></office:spreadsheet></office:body>"
+            "</office:document-content>"
+        )
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        return buf.getvalue(), "s.ods", "stock"
+    if name == "two-cell .xlsx spanning A1:XFD1048576":
+        data = _xlsx(sheet_xml_rows=0, cols=1)
+        import io
+        import zipfile
+
+        out = io.BytesIO()
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as src,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+        ):
+            for info in src.infolist():
+                body = src.read(info)
+                if info.filename.endswith("sheet1.xml"):
+                    body = body.replace(
+                        b"</sheetData>",
+                        b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+                    )
+                dst.writestr(info.filename, body)
+        return out.getvalue(), "s.xlsx", "stock"
+    if name == "zip bomb with lying sizes (.xlsx)":
+        import io
+        import zipfile
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("xl/workbook.xml", "<workbook/>")
+            with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+                for _ in range(2000):
+                    f.write(b"0" * MB)
+        return buf.getvalue(), "s.xlsx", "stock"
+    if name == "workbook at the cell limit (4,000,000)":
+        return _xlsx(sheet_xml_rows=159_000, cols=25), "s.xlsx", "stock"
+    if name == "24 MB Open Referral JSON":
+        import json
+
+        item = {
+            "id": "x",
+            "name": "Synthetic service",
+            "description": "Synthetic debt advice",
+            "service_at_locations": [{"location": {"latitude": 51.5, "longitude": -0.1}}],
+        }
+        n = 24 * MB // (len(json.dumps(item)) + 2)
+        return json.dumps([item] * n).encode(), "s.json", "services"
+    if name == "20 MB HTML table saved as .xls":
+        row = "<tr><td>00123</td><td>Synthetic Court</td><td>SW1A 1AA</td><td>3</td></tr>"
+        body = row * ((20 * MB - 200) // len(row))
+        html = f"<html><body><table><tr><th>Ref</th><th>Scheme</th><th>Postcode</th><th>Units</th></tr>{body}</table></body></html>"
+        return html.encode(), "s.xls", "stock"
+    raise ValueError(name)
+
+
+WORST_CASES = (
+    "5 MB single line of '1,'",
+    "5 MB single line, no delimiter",
+    "5 MB text cell, themed",
+    "50 MB single line, no delimiter",
+    "5 MB line then data (header > 256 KB)",
+    "50 MB, 500 columns (widest allowed)",
+    "50 MB, 1,000,000 rows x 25 columns",
+    "50 MB of distinct descriptions, themed",
+    "zip bomb with lying sizes (.xlsx)",
+    "two-cell .xlsx spanning A1:XFD1048576",
+    "1 KB .ods describing 10 million cells",
+    "workbook at the cell limit (4,000,000)",
+    "24 MB Open Referral JSON",
+    "20 MB HTML table saved as .xls",
+)
+
+
+def _rss_mb() -> float:
+    """Current resident memory of this process in MB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / MB
+
+
+def _run_case(name: str) -> None:
+    """Child process: generate, then time one case and print a JSON line."""
+    import gc
+    import json
+    import resource
+
+    from geo.themes import parse_services
+    from geo.uploads import UploadError
+
+    data, filename, kind = _worst_case(name)
+    gc.collect()
+    base = _rss_mb()
+    resource.setrlimit  # noqa: B018 (documenting: peak measured via ru_maxrss below)
+    start = time.perf_counter()
+    try:
+        df = read_table(data, filename)
+        if kind == "services":
+            mapping = {"name": "name", "description": "description"}
+            df = parse_services(df, mapping)
+        outcome = f"read {len(df):,} rows x {df.shape[1]:,} columns"
+    except UploadError as exc:
+        outcome = "refused: " + str(exc)[:70]
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    normal = synthetic_stock_50mb()
+    t0 = time.perf_counter()
+    import io
+
+    pd.read_csv(io.BytesIO(normal), dtype="str")
+    baseline = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {
+                "case": name,
+                "size_mb": len(data) / MB,
+                "seconds": elapsed,
+                "peak_mb": peak,
+                "before_mb": base,
+                "baseline_s": baseline,
+                "outcome": outcome,
+            }
+        )
+    )
+
+
+def synthetic_stock_50mb() -> bytes:
+    """A well-formed SYNTHETIC 50 MB stock CSV: 1,000,000 rows of ref, scheme, easting, northing."""
+    rng = np.random.default_rng(SEED)
+    frame = pd.DataFrame(
+        {
+            "property_ref": np.arange(1_000_000),
+            "scheme": "Synthetic scheme",
+            "easting": rng.uniform(520_500, 539_500, 1_000_000).round(1),
+            "northing": rng.uniform(170_500, 189_500, 1_000_000).round(1),
+        }
+    )
+    return frame.to_csv(index=False).encode()[: 50 * MB]
+
+
+def worst_cases() -> None:
+    """Run every worst case in its own child process and print a table."""
+    import json
+    import subprocess
+
+    print("Worst cases within the upload limit (each in a fresh process; peak = ru_maxrss)")
+    print(
+        f"{'case':44s} {'MB':>5s} {'time s':>7s} {'x base':>7s} {'peak MB':>8s} {'+MB':>6s}  outcome"
+    )
+    for name in WORST_CASES:
+        out = subprocess.run(
+            [sys.executable, __file__, "--case", name], capture_output=True, text=True, check=False
+        )
+        line = next((x for x in out.stdout.splitlines() if x.startswith("{")), None)
+        if line is None:
+            print(f"{name:44s} FAILED: {out.stderr[-300:]}")
+            continue
+        r = json.loads(line)
+        print(
+            f"{name:44s} {r['size_mb']:5.1f} {r['seconds']:7.2f} {r['seconds'] / r['baseline_s']:7.2f} "
+            f"{r['peak_mb']:8.0f} {r['peak_mb'] - r['before_mb']:6.0f}  {r['outcome']}"
+        )
+    print(
+        "x base: case time / pandas.read_csv(dtype=str) of a well-formed 50 MB stock CSV, same process"
+    )
+    print("+MB: peak resident memory above the process's memory just before the case (file loaded)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--worst", action="store_true", help="worst-case files (issue 11)")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.case:
+        _run_case(args.case)
+        return
+    if args.worst:
+        worst_cases()
+        return
 
     boroughs, lsoas, label = load_areas()
     try:

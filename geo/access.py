@@ -146,6 +146,36 @@ def _pairs(
     return i, j, cost
 
 
+def _facilities(supply: pd.DataFrame, facility_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Facility number of each supply row, and the position of each facility's first row.
+
+    Rows sharing a ``facility_col`` value are points of one facility (e.g. the edge points of
+    a park): it is reached at its nearest point and counts once.
+    """
+    if facility_col not in supply.columns:
+        raise ValueError(f"supply has no column {facility_col!r} (columns: {list(supply.columns)})")
+    keys = supply[facility_col]
+    if keys.isna().any():
+        raise ValueError(f"supply[{facility_col!r}] has {int(keys.isna().sum())} missing value(s)")
+    codes, _ = pd.factorize(keys, sort=False)
+    _, first = np.unique(codes, return_index=True)
+    return codes.astype(np.int64), first.astype(np.int64)
+
+
+def _nearest_point_pairs(
+    i: np.ndarray, j: np.ndarray, cost: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (demand, supply point) reduced to (demand, facility) at the nearest point."""
+    f = codes[j]
+    if len(i) == 0:
+        return i, f, cost
+    order = np.lexsort((cost, f, i))
+    i, f, cost = i[order], f[order], cost[order]
+    keep = np.ones(len(i), dtype=bool)
+    keep[1:] = (i[1:] != i[:-1]) | (f[1:] != f[:-1])
+    return i[keep], f[keep], cost[keep]
+
+
 def _decay_weights(cost: np.ndarray, catchment: float, decay: str) -> np.ndarray:
     """Distance-decay weight of each pair (all pairs are already inside the catchment)."""
     if decay == "step":
@@ -232,6 +262,7 @@ def e2sfca(
     detour: float = 1.3,
     decay: Decay = "step",
     points: Points = "centroid",
+    facility_col: str | None = None,
 ) -> pd.Series:
     r"""Enhanced two-step floating catchment area (E2SFCA) access per demand row.
 
@@ -281,6 +312,11 @@ def e2sfca(
     points : {"centroid", "representative_point"}
         Which point stands for a demand polygon. Representative points are guaranteed to be
         inside the polygon; centroids are the usual choice and the default.
+    facility_col : str or None
+        Column of ``supply`` naming the facility each row belongs to. Rows sharing a value are
+        points of one facility (e.g. points every 50 m along a park's edge): :math:`d_{ij}` is
+        the distance to its nearest point, it counts once, and its capacity is that of its
+        first row. None: every row is its own facility.
 
     Returns
     -------
@@ -325,9 +361,14 @@ def e2sfca(
     sxy = _coords(supply, "supply")
 
     i, j, cost = _pairs(dxy, sxy, catchment, detour)
+    n_supply = len(sxy)
+    if facility_col is not None and len(supply):
+        codes, first = _facilities(supply, facility_col)
+        i, j, cost = _nearest_point_pairs(i, j, cost, codes)
+        cap, n_supply = cap[first], len(first)
     w = _decay_weights(cost, catchment, decay)
-    reached = np.bincount(j, weights=pop[i] * w, minlength=len(sxy))
-    ratio = np.zeros(len(sxy))
+    reached = np.bincount(j, weights=pop[i] * w, minlength=n_supply)
+    ratio = np.zeros(n_supply)
     np.divide(cap, reached, out=ratio, where=reached > 0)
     access = np.bincount(i, weights=ratio[j] * w, minlength=len(dxy))
     return pd.Series(access, index=demand.index, name="access", dtype=float)
@@ -342,6 +383,7 @@ def services_within(
     by: Hashable | None = None,
     themes: Sequence[Hashable] | None = None,
     points: Points = "centroid",
+    facility_col: str | None = None,
 ) -> pd.DataFrame:
     r"""Number of services within the walking catchment of each demand row.
 
@@ -367,6 +409,9 @@ def services_within(
         values. Services whose theme is not listed count only in ``"all"``.
     points : {"centroid", "representative_point"}
         Point standing for a demand polygon.
+    facility_col : str or None
+        As in :func:`e2sfca`: a facility with several points (a park's edge) is within reach
+        when its nearest point is, counts once, and has the themes of its first row.
 
     Returns
     -------
@@ -379,12 +424,17 @@ def services_within(
     _check_params(catchment, detour)
     dxy = _coords(demand, "demand", points)
     sxy = _coords(supply, "supply")
-    i, j, _ = _pairs(dxy, sxy, catchment, detour)
+    i, j, cost = _pairs(dxy, sxy, catchment, detour)
+    facilities = supply
+    if facility_col is not None and len(supply):
+        codes, first = _facilities(supply, facility_col)
+        i, j, _ = _nearest_point_pairs(i, j, cost, codes)
+        facilities = supply.iloc[first]
     out = pd.DataFrame(index=demand.index)
     if by is not None:
-        order, member = _theme_membership(supply, by, themes)
+        order, member = _theme_membership(facilities, by, themes)
         within = sparse.csr_matrix(
-            (np.ones(len(i)), (i, j)), shape=(len(dxy), len(sxy)), dtype=float
+            (np.ones(len(i)), (i, j)), shape=(len(dxy), len(facilities)), dtype=float
         )
         per_theme = np.asarray((within @ member).todense()).reshape(len(dxy), len(order))
         for k, theme in enumerate(order):
@@ -402,6 +452,7 @@ def nearest_service(
     by: Hashable | None = None,
     themes: Sequence[Hashable] | None = None,
     points: Points = "centroid",
+    facility_col: str | None = None,
 ) -> pd.DataFrame:
     r"""Walking-distance estimate (metres) from each demand row to its nearest service.
 
@@ -421,6 +472,9 @@ def nearest_service(
         Theme columns to produce, as in :func:`services_within`.
     points : {"centroid", "representative_point"}
         Point standing for a demand polygon.
+    facility_col : str or None
+        Accepted for symmetry with :func:`e2sfca`; the nearest point of a facility with
+        several points is its distance, so the result is the same either way.
 
     Returns
     -------

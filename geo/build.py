@@ -12,8 +12,14 @@ Outputs (see ``docs/ARCHITECTURE.md``)::
     data/boundaries/boroughs_2021.parquet  33 boroughs + IoD2025 borough summaries
     data/boundaries/boroughs_2011.parquet  33 boroughs + IoD2019 borough summaries
     data/web/*.parquet                     EPSG:4326, coverage-simplified, rounded, code only
-    data/postcodes/london_postcodes.parquet  only when a postcode lookup is in the raw folder
-    data/MANIFEST.json                     inputs, sha256, licence and build date of each file
+    data/postcodes/london_postcodes.parquet  London postcodes (Code-Point Open) + area codes
+    data/services/services.parquet         service directory, one point per place
+    data/services/parks.parquet            park polygons; park_edges.parquet: edge points
+    data/services/link_workers.parquet     link-worker FTE per Primary Care Network
+    data/MANIFEST.json                     inputs, sha256, source, vintage, licence, notes
+
+LSOA tables carry Census 2021 population, disability and tenure (LSOA 2021) and Census 2011
+tenure (LSOA 2011); the readers for those and for the bundled layers are in :mod:`geo.bundle`.
 
 The build is deterministic: the same inputs give the same bytes (the build date is the UTC day,
 or ``SOURCE_DATE_EPOCH`` when set).
@@ -36,6 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import bundle
 from geo.indicators import DOMAINS, iod_columns
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +65,9 @@ ATTRIBUTION_BOUNDARIES = (
 )
 ATTRIBUTION_IOD = (
     "English Indices of Deprivation, Ministry of Housing, Communities and Local Government, OGL."
+)
+ATTRIBUTION_CENSUS = (
+    "Office for National Statistics, Census 2021 and Census 2011, © Crown copyright, OGL."
 )
 ATTRIBUTION_POP = (
     "Office for National Statistics mid-2020 population estimates, © Crown copyright, OGL."
@@ -86,10 +96,32 @@ RAW_INPUTS: dict[str, str] = {
     "deprivation/iod2025/iod2025_lsoa21_scores_ranks_deciles.csv": "e82cc5533ba7c54e12426fbb39a1d472749e9c4115cc4cd3640f3ca59d77af08",
     "deprivation/iod2019/ID_2019_for_London_GLA.xlsx": "4fc715fdcf03ce7be3addbd43ae1de0e5466d5b4fc8d4c3a3c6a5450e4b1ae8c",
     "population/london-lsoa11-mid2020-pop.csv": "37825a0026b3b68c3ccc7df56582307c64e7ac0782ea9b7b8b3133187bb28f3c",
+    "population/census2021-ts007a/census2021-ts007a-lsoa.csv": "61b4601ca535365ee8e1f0c27681123252009e7161479bd161486c3d50491ed9",
+    "health/census2021-ts038-disability-lsoa21.csv": "bb74851b0c77fcc4dabaf959c086956993a74a66f7bc9bb25f4cc3f19cd7683c",
+    "lookups/lsoa11_lsoa21_ltla22_exact_fit.csv": "ddc782616aab916dc373169ff6d87bf3763c1c6fcb06068902f6de9bd3a02725",
+    "tenure/census2021-ts054/census2021-ts054-lsoa.csv": "78bdbbc5d3c75d9317860e280b852aaa9d78bfd57bbc14419d5cc340ea86b302",
+    "tenure/census2011-ks402ew/census2011-tenure-lsoa.csv": "de42c3292426b629d47ec0a2ce2dc2f711c738ae54903c002bf0b633078ce627",
+    "postcodes/codepoint-open-2025-04/codepo_gb.zip": "b2465fc8ae990def9a66fc5aa8a97d99725e722aba48a4ac2a413b55829d07ff",
+    "social-prescribing/nhs-2025/gp_prac_pat_map_2025.parquet": "7b4f685279e6cf58d3430dbe1ae21e12b31a80e81657435b11b7ff03f3a74a3e",
+    "social-prescribing/nhs-2025/gp_prac_reg_all_2025.parquet": "e69dda79a25b580df2b8451407e4af0c8a62cbd7f415938a218fdf6667152ad0",
+    "social-prescribing/nhs-2025/pcn_workforce_networks_individual_level_nov2025.parquet": "46b479f75f4316bc2ac1b823ecf9b9a3f91f4785f62fd61f8b40fb317bef2c9e",
+    "services/nhs/pharmacy.csv": "31c5ec0dcfbe6176bb1417b1438e60bf1223ac76dc8389a367a8c1951c8d8ced",
+    "services/libraries/libraries_england_2023.csv": "a2b3db9bbae042603c9ad897827cfe5c9219cd714b1d2771494b41f272c7e8a1",
+    "services/libraries/libraries.csv": "53f86d053951713893b0efc60ce03f620d10d33fd4ef6e3198e17426d7c7d3f2",
+    "services/gla-cultural-infrastructure/Community_centres.csv": "22c0f4092fa547c20be03bd8eb6fa9fdbe13d877927955dab8d57a70a9ffac4a",
+    "services/os-open-greenspace/Greenspace.gpkg": "9c777ac3ace97fc1b3b043675be0f3a6fb4d07be2720184417d504ee874bf058",
+    "services/osm-2019/gis_osm_pofw_free_1.shp": "362e0b0f0020b578a4d95541d1ae4dbce89fc294fed18e69fcd3a0fdeb191ae9",
+    "services/osm-2019/gis_osm_pofw_free_1.shx": "58de016bfa43508e8ec97067b17bf0c9865bdce455e93f23e60bd17e40166879",
+    "services/osm-2019/gis_osm_pofw_free_1.dbf": "0185af459c1daab6dca010ad0d7b96e1768108e8ad74cc881cd0edb3a7eaa9ef",
+    "services/osm-2019/gis_osm_pofw_free_1.prj": "ffc9162903c37f0867d1e7f36c20036a165f7aa555dda24c1ae0ee4328d2977f",
+    "services/osm-2019/gis_osm_pofw_free_1.cpg": "146d6789ffe033a5297c1ad046e6a62ee35319b86b021444f05b6ea2aa8a1f4a",
+    "services/osm-2019/gis_osm_pofw_a_free_1.shp": "535b9589e8a8d09c27dd6273c82c086a6564855de92440a4e1e9685f66076ca0",
+    "services/osm-2019/gis_osm_pofw_a_free_1.shx": "e9fe7f69db5075e94aeb61198ad99dc8b64207e98519bfeab212690cc5c2a779",
+    "services/osm-2019/gis_osm_pofw_a_free_1.dbf": "6861db286cfa6650271a58d476c518cafd4d914b15d2afba9908c0e7f1f6271f",
+    "services/osm-2019/gis_osm_pofw_a_free_1.prj": "ffc9162903c37f0867d1e7f36c20036a165f7aa555dda24c1ae0ee4328d2977f",
+    "services/osm-2019/gis_osm_pofw_a_free_1.cpg": "146d6789ffe033a5297c1ad046e6a62ee35319b86b021444f05b6ea2aa8a1f4a",
+    "services/dwp/jobcentres.csv": "14d27fbfaa09568dca0d1d0524959e38eda4ba6d3de41334bb0f95f40d9305ca",
 }
-
-#: Optional raw folder holding an ONS Postcode Directory or Code-Point Open style CSV.
-POSTCODE_DIR = "postcodes"
 
 _LSOA21 = "boundaries/london-2021/london-2021-lsoa-gen20"
 _LAD22 = "boundaries/london-2021/london-2021-lad22-gen20"
@@ -123,12 +155,8 @@ _IOD19_PREFIX = {
     "Living Environment": "environment",
 }
 
-BASIS_SAME = "ONS mid-2020 estimate for the same LSOA (boundary unchanged 2011 to 2021)"
-BASIS_AREAL = (
-    "ONS mid-2020 estimates of the 2011 LSOAs it was formed from, shared out by area "
-    "(boundary changed 2011 to 2021): an estimate"
-)
 BASIS_2011 = "ONS mid-2020 estimate (LSOA 2011)"
+BASIS_CENSUS = "Census 2021 (TS007A)"
 
 
 class BuildError(RuntimeError):
@@ -289,46 +317,6 @@ def read_population_2011(raw: Path) -> pd.DataFrame:
     return out
 
 
-def population_2021(
-    lsoa21: gpd.GeoDataFrame, lsoa11: gpd.GeoDataFrame, pop11: pd.DataFrame
-) -> pd.DataFrame:
-    """Mid-2020 population on LSOA 2021 geography.
-
-    Where an LSOA's code is the same in 2011 and 2021 its boundary did not change, and the ONS
-    mid-2020 estimate is used as it is. The other LSOAs 2021 (split, merged or redrawn) get the
-    population of the changed LSOAs 2011 shared out in proportion to overlapping area
-    (areal weighting), normalised so each 2011 LSOA's population is shared out in full. Those
-    rows are labelled as estimates in ``population_basis``.
-    """
-    same = lsoa21.index.intersection(lsoa11.index)
-    out = pd.DataFrame(index=lsoa21.index)
-    out["population"] = np.nan
-    out["population_65plus"] = np.nan
-    out.loc[same, ["population", "population_65plus"]] = pop11.loc[
-        same, ["population", "population_65plus"]
-    ].to_numpy(dtype="float64")
-    out["population_basis"] = BASIS_SAME
-
-    tgt = lsoa21.loc[lsoa21.index.difference(same), ["geometry"]]
-    src = lsoa11.loc[lsoa11.index.difference(same), ["geometry"]]
-    if len(tgt):
-        src = src.join(pop11[["population", "population_65plus"]])
-        pieces = gpd.overlay(
-            src.reset_index().rename(columns={"lsoa_code": "src"}),
-            tgt.reset_index().rename(columns={"lsoa_code": "tgt"}),
-            how="intersection",
-            keep_geom_type=True,
-        )
-        pieces["area"] = pieces.geometry.area
-        pieces["share"] = pieces["area"] / pieces.groupby("src")["area"].transform("sum")
-        for col in ("population", "population_65plus"):
-            pieces[col] = pieces[col] * pieces["share"]
-        est = pieces.groupby("tgt")[["population", "population_65plus"]].sum().round()
-        out.loc[est.index, ["population", "population_65plus"]] = est.to_numpy()
-        out.loc[tgt.index, "population_basis"] = BASIS_AREAL
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # Boroughs
 # --------------------------------------------------------------------------------------------
@@ -364,6 +352,34 @@ def borough_summary(lsoas: pd.DataFrame, weights: str | None = "population") -> 
         dec = lsoas[f"{d}_decile"]
         out[f"{d}_share_10"] = (dec.eq(1).groupby(lsoas["borough_code"]).mean()).round(4)
         out[f"{d}_share_20"] = (dec.le(2).groupby(lsoas["borough_code"]).mean()).round(4)
+    return out
+
+
+def tenure_summary(lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Borough housing association (HA) households, and how many live in deprived LSOAs.
+
+    For borough ``b`` with LSOAs ``i``, HA households ``h_i``, households ``n_i`` and IMD
+    decile ``d_i`` (of the LSOAs' own vintage, 1 = England's most deprived 10%):
+
+    - ``households`` = sum n_i, ``ha_households`` = sum h_i, ``council_households`` likewise;
+      ``ha_share`` = sum h_i / sum n_i;
+    - ``ha_households_in_10`` = sum of h_i over LSOAs with d_i = 1, ``ha_households_in_20`` over
+      d_i <= 2; ``ha_share_in_10`` / ``ha_share_in_20`` = those / ``ha_households``.
+
+    Source: ONS Census 2021 TS054 / Census 2011 KS402EW (households, not dwellings).
+    """
+    by = lsoas["borough_code"]
+    out = pd.DataFrame(index=pd.Index(sorted(by.unique()), name="borough_code"))
+    for col in ("households", "ha_households", "council_households"):
+        out[col] = lsoas[col].groupby(by).sum().astype("int64")
+    out["ha_share"] = (out["ha_households"] / out["households"]).round(5)
+    out["council_share"] = (out["council_households"] / out["households"]).round(5)
+    dec = lsoas["imd_decile"]
+    for n, mask in ((10, dec.eq(1)), (20, dec.le(2))):
+        out[f"ha_households_in_{n}"] = (
+            lsoas["ha_households"].where(mask, 0).groupby(by).sum().astype("int64")
+        )
+        out[f"ha_share_in_{n}"] = (out[f"ha_households_in_{n}"] / out["ha_households"]).round(5)
     return out
 
 
@@ -410,10 +426,11 @@ def dissolve_coverage(gdf: gpd.GeoDataFrame, by: pd.Series) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def write_parquet(gdf: gpd.GeoDataFrame, path: Path) -> None:
+def write_parquet(gdf: gpd.GeoDataFrame, path: Path, compression_level: int | None = None) -> None:
     """Write GeoParquet deterministically (fixed row order, zstd, no timestamps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    gdf.to_parquet(path, compression="zstd", index=True, write_covering_bbox=False)
+    kwargs = {} if compression_level is None else {"compression_level": compression_level}
+    gdf.to_parquet(path, compression="zstd", index=True, write_covering_bbox=False, **kwargs)
 
 
 def _build_date() -> str:
@@ -475,13 +492,36 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
     if len(l11.index.difference(pop11.index)):
         raise BuildError("mid-2020 population file lacks some LSOAs 2011")
 
-    pop21 = population_2021(l21, l11, pop11)
+    # Census 2021 population, tenure and disability for LSOAs 2021; tenure 2011 for LSOAs 2011.
+    pop21 = bundle.read_census_population(raw)
+    ten21 = bundle.read_tenure_2021(raw)
+    ten11 = bundle.read_tenure_2011(raw)
+    dis21 = bundle.read_disability(raw)
+    links = bundle.lsoa21_links(bundle.read_lsoa_lookup(raw), l21.index)
+    for name, frame, lsoas in (
+        ("Census 2021 TS007A", pop21, l21),
+        ("Census 2021 TS054", ten21, l21),
+        ("Census 2021 TS038", dis21, l21),
+        ("Census 2011 KS402EW", ten11, l11),
+        ("LSOA 2011 -> 2021 lookup", links.dropna(), l21),
+    ):
+        missing = lsoas.index.difference(frame.index)
+        if len(missing):
+            raise BuildError(
+                f"{name} has no row for {len(missing)} London LSOAs, e.g. {list(missing[:3])}"
+            )
+    pop21 = pop21.reindex(l21.index)
+    pop21["population_basis"] = BASIS_CENSUS
     keep = ["lsoa_name", "msoa_code", "borough_code", "borough_name"]
-    lsoa21 = gpd.GeoDataFrame(l21[keep].join(pop21).join(iod25), geometry=l21.geometry, crs=BNG)
-    lsoa21["population"] = lsoa21["population"].astype("int64")
-    lsoa21["population_65plus"] = lsoa21["population_65plus"].astype("int64")
+    lsoa21 = gpd.GeoDataFrame(
+        l21[keep].join(pop21).join(dis21).join(ten21).join(links).join(iod25),
+        geometry=l21.geometry,
+        crs=BNG,
+    )
 
-    lsoa11 = gpd.GeoDataFrame(l11[keep].join(pop11).join(iod19), geometry=l11.geometry, crs=BNG)
+    lsoa11 = gpd.GeoDataFrame(
+        l11[keep].join(pop11).join(ten11).join(iod19), geometry=l11.geometry, crs=BNG
+    )
     lsoa11.insert(lsoa11.columns.get_loc("population_65plus") + 1, "population_basis", BASIS_2011)
     log(f"LSOAs: {len(lsoa21)} (2021), {len(lsoa11)} (2011)")
 
@@ -491,7 +531,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
     lad = _shapefile(raw, _LAD22).set_index("LAD22CD").sort_index()
 
     def _boroughs(geoms: gpd.GeoSeries, names: pd.Series, lsoas: pd.DataFrame, weights: str):
-        summary = borough_summary(lsoas, weights)
+        summary = borough_summary(lsoas, weights).join(tenure_summary(lsoas))
         frame = pd.DataFrame(
             {"borough_name": names.reindex(summary.index), "inner": inner.reindex(summary.index)}
         ).join(summary)
@@ -516,37 +556,48 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         (
             "boundaries/lsoa_2021.parquet",
             lsoa21,
-            _shapefile_parts(_LSOA21) + [_IOD25, _POP20] + _shapefile_parts(_LSOA11),
+            _shapefile_parts(_LSOA21)
+            + [_IOD25, bundle.TS007A, bundle.TS038, bundle.TENURE21, bundle.LOOKUP],
             "London LSOAs 2021 (4,994) with IoD2025 scores, ranks and deciles for IMD and its "
-            "seven domains, and mid-2020 population (same LSOA, or area-weighted from LSOAs "
-            "2011 where boundaries changed; see population_basis). EPSG:27700, made valid.",
-            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_POP],
+            "seven domains; Census 2021 population (TS007A, all ages and 65+), disability "
+            "(TS038, disabled under the Equality Act) and households by tenure (TS054: housing "
+            "association = 'Social rented: Other social rented', council = 'Rents from council "
+            "or Local Authority'); the LSOA 2011 code(s) each was formed from (ONS exact-fit "
+            "lookup). EPSG:27700, made valid.",
+            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_CENSUS],
         ),
         (
             "boundaries/lsoa_2011.parquet",
             lsoa11,
-            _shapefile_parts(_LSOA11) + [_IOD19, _POP20],
+            _shapefile_parts(_LSOA11) + [_IOD19, _POP20, bundle.TENURE11],
             "London LSOAs 2011 (4,835) with IoD2019 scores, ranks and deciles for IMD and its "
-            "seven domains, mid-2015 IoD denominators and mid-2020 population. EPSG:27700, "
-            "made valid.",
-            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_POP],
+            "seven domains, mid-2015 IoD denominators, mid-2020 population and Census 2011 "
+            "households by tenure (KS402EW: housing association = 'Social rented: Other'). "
+            "EPSG:27700, made valid.",
+            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_POP, ATTRIBUTION_CENSUS],
         ),
         (
             "boundaries/boroughs_2021.parquet",
             bor21,
-            _shapefile_parts(_LAD22) + _shapefile_parts(_BOR11) + [_IOD25, _POP20],
+            _shapefile_parts(_LAD22)
+            + _shapefile_parts(_BOR11)
+            + [_IOD25, bundle.TS007A, bundle.TENURE21],
             "London's 33 boroughs (LAD 2022, dissolved from LSOAs 2021) with IoD2025 borough "
-            "summaries (population-weighted average scores and their London rank, shares of "
-            "LSOAs in England's most deprived 10% and 20%); inner/outer from ONS_INNER.",
-            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_POP],
+            "summaries (Census 2021 population-weighted average scores and their London rank, "
+            "shares of LSOAs in England's most deprived 10% and 20%) and housing association "
+            "households (Census 2021 TS054), also those in LSOAs in England's most deprived "
+            "10% / 20%; inner/outer from ONS_INNER.",
+            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_CENSUS],
         ),
         (
             "boundaries/boroughs_2011.parquet",
             bor11,
-            _shapefile_parts(_BOR11) + [_IOD19, _POP20],
+            _shapefile_parts(_BOR11) + [_IOD19, _POP20, bundle.TENURE11],
             "London's 33 boroughs (London Datastore, excluding Thames) with IoD2019 borough "
-            "summaries weighted by the indices' mid-2015 denominators.",
-            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD],
+            "summaries weighted by the indices' mid-2015 denominators and housing association "
+            "households (Census 2011 KS402EW), also those in LSOAs in England's most deprived "
+            "10% / 20% (IoD2019).",
+            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_CENSUS],
         ),
     ]
     for key, frame in web.items():
@@ -570,7 +621,7 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         entries.append(_entry(path, out, inputs, shas, desc, attribution, len(frame)))
         log(f"wrote {rel}: {len(frame)} rows, {path.stat().st_size / 1024:.0f} KB")
 
-    entries.extend(_build_postcodes(raw, out, bor21, log))
+    entries.extend(_build_bundled(raw, out, shas, lsoa21, lsoa11, bor21, log))
 
     manifest = {
         "generator": "python -m geo.build",
@@ -587,52 +638,242 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
     return manifest
 
 
-def _build_postcodes(raw: Path, out: Path, boroughs: gpd.GeoDataFrame, log) -> list[dict]:
-    """Process an optional postcode lookup in ``raw/postcodes/`` into London postcodes."""
-    folder = raw / POSTCODE_DIR
-    target = out / "postcodes" / "london_postcodes.parquet"
-    sources = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    if not sources:
-        if target.exists():
-            target.unlink()
-        log(
-            "no postcode lookup in the raw folder: postcode-only uploads will be reported as "
-            "'postcode lookup not installed'"
-        )
-        return []
-    from geo.postcodes import read_postcode_lookup  # optional input only
+#: zstd level for the bundled layers (smaller clone; reading speed is unaffected).
+ZSTD_LEVEL = 19
 
-    frames = [read_postcode_lookup(p) for p in sources]
-    lookup = pd.concat(frames, ignore_index=True).drop_duplicates("postcode")
-    pts = gpd.GeoDataFrame(
-        lookup,
-        geometry=gpd.points_from_xy(lookup["easting"], lookup["northing"]),
-        crs=BNG,
+
+def _write_table(
+    frame: pd.DataFrame, path: Path, *, encodings: dict[str, str] | None = None
+) -> None:
+    """Write a plain (non-spatial) table as zstd Parquet, deterministically.
+
+    ``encodings`` gives Parquet column encodings (e.g. ``DELTA_BINARY_PACKED`` for sorted
+    coordinates); those columns are written without dictionaries.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=not isinstance(frame.index, pd.RangeIndex))
+    plain = set(encodings or {})
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=ZSTD_LEVEL,
+        use_dictionary=[c for c in table.column_names if c not in plain],
+        column_encoding=encodings or None,
     )
-    hits = gpd.sjoin(pts, boroughs[["geometry"]], predicate="within", how="inner")
-    london = (
-        pd.DataFrame(hits[["postcode", "easting", "northing"]])
-        .assign(borough_code=hits["borough_code"])
-        .drop_duplicates("postcode")
-        .sort_values("postcode")
-        .reset_index(drop=True)
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    london.to_parquet(target, compression="zstd", index=False)
-    shas = {p.relative_to(raw).as_posix(): sha256_file(p) for p in sources}
-    log(f"wrote postcodes/london_postcodes.parquet: {len(london)} London postcodes")
-    return [
-        _entry(
-            target,
-            out,
-            shas,
-            shas,
-            "London postcodes (inside the 33 boroughs) with British National Grid coordinates, "
-            "from the postcode lookup in the raw folder.",
-            [ATTRIBUTION_BOUNDARIES],
-            len(london),
-        )
+
+
+def _build_bundled(
+    raw: Path,
+    out: Path,
+    shas: dict[str, str],
+    lsoa21: gpd.GeoDataFrame,
+    lsoa11: gpd.GeoDataFrame,
+    bor21: gpd.GeoDataFrame,
+    log,
+) -> list[dict]:
+    """Postcode lookup, service directory, parks and link workers; their manifest entries."""
+    from geo.directory import CATEGORIES, LINK_WORKERS, NO_OPEN_DATA
+    from geo.postcodes import LOOKUP_LABEL
+
+    entries: list[dict] = []
+    names = bor21["borough_name"]
+    l21 = lsoa21[["borough_code", "geometry"]]
+    l11 = lsoa11[["geometry"]]
+
+    def _add(rel, frame, inputs, desc, attribution, *, meta, notes=(), spatial=True, enc=None):
+        path = out / rel
+        if spatial:
+            write_parquet(frame, path, compression_level=ZSTD_LEVEL)
+        else:
+            _write_table(frame, path, encodings=enc)
+        entry = _entry(path, out, inputs, shas, desc, attribution, len(frame))
+        entry.update(meta)
+        if notes:
+            entry["notes"] = list(notes)
+        entries.append(entry)
+        log(f"wrote {rel}: {len(frame)} rows, {path.stat().st_size / 1024:.0f} KB")
+
+    # --- Postcodes ------------------------------------------------------------------------------
+    cp = bundle.read_codepoint_london(raw)
+    pcs = bundle.postcode_lookup(cp, l21, l11)
+    outside = pcs["lsoa21_code"].isna()
+    pc_notes = [
+        f"{len(cp)} postcodes with an E09 Admin_district_code in Code-Point Open; "
+        f"{int(outside.sum())} lie more than {bundle.SNAP_M:g} m outside every LSOA 2021 "
+        "polygon and have no LSOA or borough code.",
+        f"{int((pcs['borough_code'] != pcs['admin_district_code']).sum())} postcodes lie in "
+        "another borough's polygon than their Code-Point Admin_district_code (borough_code is "
+        "the point-in-polygon borough).",
     ]
+    table = pd.DataFrame(
+        {
+            "postcode": pcs["postcode"].astype("str"),
+            "easting": pcs["easting"].astype("int32"),
+            "northing": pcs["northing"].astype("int32"),
+            "borough_code": pcs["borough_code"].astype("category"),
+            "lsoa21_code": pcs["lsoa21_code"].astype("category"),
+            "lsoa11_code": pcs["lsoa11_code"].astype("category"),
+            "positional_quality": pcs["positional_quality"].astype("int8"),
+            "admin_district_code": pcs["admin_district_code"].astype("category"),
+        }
+    )
+    _add(
+        "postcodes/london_postcodes.parquet",
+        table.reset_index(drop=True),
+        [bundle.CODEPOINT] + _shapefile_parts(_LSOA21) + _shapefile_parts(_LSOA11),
+        "Every live London postcode (Code-Point Open Admin_district_code E09...) with British "
+        "National Grid coordinates, positional quality, and borough, LSOA 2021 and LSOA 2011 "
+        f"codes by point in polygon (nearest LSOA within {bundle.SNAP_M:g} m for points on "
+        "the Thames or just outside the generalised boundaries).",
+        [CATEGORIES["gp_practice"]["attribution"].split("Locations: ")[1]],
+        meta={"source": LOOKUP_LABEL, "vintage": "April 2025", "licence": "OS OpenData (OGL)"},
+        notes=pc_notes,
+        spatial=False,
+        enc={
+            "postcode": "DELTA_BYTE_ARRAY",
+            "easting": "DELTA_BINARY_PACKED",
+            "northing": "DELTA_BINARY_PACKED",
+        },
+    )
+
+    # --- Services ------------------------------------------------------------------------------
+    lookup = pcs[pcs["lsoa21_code"].notna()][["postcode", "easting", "northing"]]
+    notes: list[str] = []
+    gp, gp_all, n = bundle.read_gp_practices(raw, lookup)
+    notes += n
+    gp = bundle.finish_places(gp, "gp_practice", l21, l11, names)
+    lw = bundle.link_workers(raw, gp_all, gp)
+    pcn = lw.reindex(gp["pcn_code"])
+    gp["pcn_lw_fte"] = pcn["lw_fte"].to_numpy()
+    gp["pcn_lw_per_10k"] = pcn["lw_per_10k"].to_numpy()
+    gp["lw_fte_allocated"] = (
+        gp["pcn_lw_fte"] * gp["registered_patients"] / pcn["registered_patients"].to_numpy()
+    ).round(4)
+    parts = [gp]
+    ph = bundle.read_pharmacies(raw, lookup)
+    parts.append(bundle.finish_places(ph, "pharmacy", l21, l11, names))
+    lib, n = bundle.read_libraries(raw, lookup, set(names))
+    notes += n
+    parts.append(bundle.finish_places(lib, "library", l21, l11, names))
+    cc = bundle.read_community_centres(raw)
+    parts.append(bundle.finish_places(cc, "community_centre", l21, l11, names))
+    pw, n = bundle.read_places_of_worship(raw)
+    notes += n
+    parts.append(bundle.finish_places(pw, "place_of_worship", l21, l11, names))
+    jc, n = bundle.read_jobcentres(raw, lookup)
+    notes += n
+    parts.append(bundle.finish_places(jc, "jobcentre", l21, l11, names))
+    services, n = bundle.services_frame(parts)
+    notes += n
+    if not services["service_id"].is_unique:
+        dup = services.loc[services["service_id"].duplicated(), "service_id"].head(3).tolist()
+        raise BuildError(f"service directory: duplicate service_id, e.g. {dup}")
+    services = gpd.GeoDataFrame(services.set_index("service_id"), geometry="geometry", crs=BNG)
+    counts = services["category"].value_counts().sort_index()
+    notes.append("Places per category: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    notes.append(
+        "Themes with no bundled layer: " + "; ".join(f"{k}: {v}" for k, v in NO_OPEN_DATA.items())
+    )
+    svc_inputs = [
+        bundle.PRAC_MAP,
+        bundle.PRAC_REG,
+        bundle.PCN_WF,
+        bundle.PHARMACY,
+        bundle.LIB_ACE,
+        bundle.LIB_HACKED,
+        bundle.COMMUNITY,
+        bundle.JOBCENTRES,
+        bundle.CODEPOINT,
+        *_shapefile_parts(bundle.POFW_POINTS),
+        *_shapefile_parts(bundle.POFW_AREAS),
+        *_shapefile_parts(_LSOA21),
+        *_shapefile_parts(_LSOA11),
+    ]
+    _add(
+        "services/services.parquet",
+        services,
+        svc_inputs,
+        "London service directory, one row per place (parks are in parks.parquet): GP "
+        "practices, pharmacies, libraries, community centres, places of worship (community "
+        "assets) and Jobcentre Plus offices, with theme(s), borough and LSOA codes by point in "
+        "polygon, source, vintage and licence per row. EPSG:27700 points.",
+        sorted({CATEGORIES[c]["attribution"] for c in CATEGORIES if c != "park"}),
+        meta={
+            "source": "NHS England, NHS website, Arts Council England, Libraries Hacked, GLA, "
+            "OpenStreetMap, DWP (see categories)",
+            "vintage": "2016 to December 2025 (per category)",
+            "licence": f"{OGL}; places of worship: Open Database License 1.0 "
+            "(© OpenStreetMap contributors)",
+            "categories": {
+                c: {k: CATEGORIES[c][k] for k in ("label", "source", "vintage", "licence")}
+                for c in CATEGORIES
+            },
+            "no_open_data": NO_OPEN_DATA,
+        },
+        notes=notes,
+    )
+
+    # --- Parks ---------------------------------------------------------------------------------
+    parks = bundle.read_parks(raw)
+    rep = shapely.point_on_surface(parks.geometry.values)
+    areas = bundle.assign_areas(shapely.get_x(rep), shapely.get_y(rep), l21, l11)
+    meta = CATEGORIES["park"]
+    parks["category"] = "park"
+    parks["theme"] = meta["themes"][0]
+    parks["themes"] = "; ".join(meta["themes"])
+    parks["kind"] = meta["kind"]
+    parks["area_m2"] = parks.geometry.area.round(1)
+    parks["borough_code"] = areas["borough_code"].to_numpy()
+    parks["borough_name"] = names.reindex(parks["borough_code"]).to_numpy()
+    parks["lsoa21_code"] = areas["lsoa21_code"].to_numpy()
+    for k in ("source", "vintage", "vintage_year", "licence"):
+        parks[k] = meta[k]
+    parks = parks[parks["borough_code"].notna()]
+    parks = parks[[c for c in parks.columns if c != "geometry"] + ["geometry"]]
+    park_meta = {"source": meta["source"], "vintage": meta["vintage"], "licence": meta["licence"]}
+    _add(
+        "services/parks.parquet",
+        parks,
+        [bundle.GREENSPACE] + _shapefile_parts(_LSOA21) + _shapefile_parts(_LSOA11),
+        "OS Open Greenspace 'Public Park Or Garden' polygons in London (EPSG:27700), with "
+        "area and the borough of a point inside each park.",
+        [meta["attribution"]],
+        meta=park_meta,
+    )
+    edges = bundle.park_edges(parks)
+    _add(
+        "services/park_edges.parquet",
+        edges,
+        [bundle.GREENSPACE],
+        f"Points along every park boundary at most {bundle.EDGE_SPACING_M:g} m apart "
+        "(shapely.segmentize); access to a park = distance to its nearest edge point.",
+        [meta["attribution"]],
+        meta=park_meta,
+    )
+
+    # --- Link workers --------------------------------------------------------------------------
+    lw_notes = [
+        f"London: {lw['lw_fte'].sum():.2f} FTE in {int(lw['lw_fte'].gt(0).sum())} PCNs with "
+        f"link workers; {int((~lw['has_workforce_record']).sum())} PCNs have no workforce "
+        "record (lw_fte NaN = unknown).",
+    ]
+    _add(
+        "services/link_workers.parquet",
+        lw,
+        [bundle.PCN_WF, bundle.PRAC_MAP, bundle.PRAC_REG],
+        "Social prescribing link worker FTE per London Primary Care Network (November 2025, "
+        "the three 'Social Prescribing Link Worker' roles), registered patients of member "
+        "practices (December 2025), FTE per 10,000 patients, member practices and boroughs.",
+        [str(LINK_WORKERS["attribution"])],
+        meta={k: LINK_WORKERS[k] for k in ("source", "vintage", "licence")},
+        notes=lw_notes,
+        spatial=False,
+    )
+    return entries
 
 
 def main(argv: list[str] | None = None) -> int:

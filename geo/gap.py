@@ -28,8 +28,13 @@ __all__ = [
     "gap_score",
     "gap_table",
     "need_index",
+    "PILOT_WEIGHTS",
     "pilot_candidates",
+    "pilot_priority",
 ]
+
+#: Default weights of :func:`pilot_priority`: need, lack of access, housing association homes.
+PILOT_WEIGHTS: Mapping[str, float] = {"need": 0.4, "access": 0.4, "homes": 0.2}
 
 #: Default weights of :func:`need_index`: the domains social prescribing most directly answers.
 DEFAULT_NEED_WEIGHTS: Mapping[str, float] = {"health": 1.0, "income": 1.0, "employment": 1.0}
@@ -397,6 +402,82 @@ def gap_table(
     return out
 
 
+def pilot_priority(
+    need_pct: pd.Series,
+    access_pct: pd.Series,
+    homes: pd.Series | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    r"""Priority of each LSOA for a housing-association-led pilot: need, access gap and homes.
+
+    .. math::
+
+        \mathrm{priority}_i = \frac{w_n\, p(\mathrm{need}_i) + w_a\,(1 - p(\mathrm{access}_i))
+            + w_h\, p(h_i)}{w_n + w_a + w_h}
+
+    with :math:`p` the London percentile ranks of :func:`gap_table` (``need_pct``,
+    ``access_pct``) and :math:`p(h_i)` the percentile rank of the housing association homes
+    :math:`h_i` (e.g. Census 2021 housing association households, or the user's homes). With
+    :math:`w_n = w_a` and :math:`w_h = 0` it orders LSOAs exactly as the gap does
+    (gap = :math:`p(\mathrm{need}) - p(\mathrm{access})`). Values run from 0 to 1.
+
+    Parameters
+    ----------
+    need_pct, access_pct : pandas.Series
+        Percentile ranks 0..1 (``gap_table`` columns), same index.
+    homes : pandas.Series, optional
+        Housing association homes or households per LSOA; None or all-missing drops the term.
+    weights : mapping, optional
+        ``need``, ``access``, ``homes`` (non-negative; default :data:`PILOT_WEIGHTS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``need_pct.index``: ``priority``, ``need_pct``, ``lack_of_access``
+        (1 - access_pct), ``homes_pct`` (NaN without homes), ``homes``; ``attrs["weights"]``
+        holds the normalised weights used.
+    """
+    w = dict(PILOT_WEIGHTS if weights is None else weights)
+    bad = {k: v for k, v in w.items() if k not in PILOT_WEIGHTS or not (np.isfinite(v) and v >= 0)}
+    if bad:
+        raise ValueError(f"pilot weights must be need/access/homes >= 0, got {bad}")
+    index = need_pct.index
+    out = pd.DataFrame(index=index)
+    out["need_pct"] = pd.to_numeric(need_pct, errors="raise").astype(float)
+    out["lack_of_access"] = 1.0 - pd.to_numeric(access_pct, errors="raise").reindex(index)
+    h = None if homes is None else pd.to_numeric(homes, errors="raise").reindex(index)
+    if h is None or h.notna().sum() == 0:
+        w["homes"] = 0.0
+        out["homes_pct"] = np.nan
+        out["homes"] = np.nan
+    else:
+        out["homes"] = h.fillna(0.0)
+        out["homes_pct"] = _pct_rank(out["homes"])
+    total = sum(w.get(k, 0.0) for k in PILOT_WEIGHTS)
+    if total <= 0:
+        raise ValueError("at least one pilot weight must be above 0")
+    used = {k: w.get(k, 0.0) / total for k in PILOT_WEIGHTS}
+    score = used["need"] * out["need_pct"] + used["access"] * out["lack_of_access"]
+    if used["homes"] > 0:
+        score = score + used["homes"] * out["homes_pct"]
+    out.insert(0, "priority", score)
+    out.attrs["weights"] = used
+    return out
+
+
+def _priority_phrase(row: pd.Series, weights: Mapping[str, float], homes_label: str) -> str:
+    parts = [
+        f"need percentile {row['need_pct']:.2f} x {weights['need']:.0%}",
+        f"lack of access {row['lack_of_access']:.2f} x {weights['access']:.0%}",
+    ]
+    if weights["homes"] > 0:
+        parts.append(
+            f"{homes_label} percentile {row['homes_pct']:.2f} x {weights['homes']:.0%} "
+            f"({int(round(row['homes'])):,} in its best LSOA)"
+        )
+    return f"priority {row['priority']:.2f} = {' + '.join(parts)}"
+
+
 def pilot_candidates(
     lsoas: gpd.GeoDataFrame,
     gap: pd.Series,
@@ -407,6 +488,8 @@ def pilot_candidates(
     min_gap: float = 0.5,
     min_ha_homes: float = 1,
     max_lsoas: int = 5,
+    priority: pd.DataFrame | None = None,
+    homes_label: str = "housing association households",
 ) -> gpd.GeoDataFrame:
     """Top candidate neighbourhoods for a housing-association-led social prescribing pilot.
 
@@ -449,6 +532,13 @@ def pilot_candidates(
         Minimum HA homes for an LSOA to be eligible (only when ``ha_homes`` is given).
     max_lsoas : int, default 5
         Largest number of LSOAs in one candidate (with ``contiguity``).
+    priority : pandas.DataFrame, optional
+        :func:`pilot_priority` output. When given, seeds and growth follow ``priority``
+        instead of the gap (eligibility still needs ``gap >= min_gap``), the candidate gets
+        ``priority`` (its seed's) and ``ha_households`` (sum of ``priority["homes"]``), and
+        the reason says how the priority is made up, so the order can be read off it.
+    homes_label : str
+        Words for ``priority["homes"]`` in the reason.
 
     Returns
     -------
@@ -486,7 +576,12 @@ def pilot_candidates(
 
     cg = g.loc[cand.index].to_numpy(dtype=float)
     ch = homes.loc[cand.index].to_numpy(dtype=float) if homes is not None else None
-    groups = _grow_candidates(cand, cg, ch, n=n, size=max_lsoas if contiguity else 1)
+    order_by = cg
+    if priority is not None:
+        pri = priority.reindex(cand.index)
+        pri_weights = priority.attrs.get("weights", dict(PILOT_WEIGHTS))
+        order_by = pri["priority"].fillna(-np.inf).to_numpy(dtype=float)
+    groups = _grow_candidates(cand, order_by, ch, n=n, size=max_lsoas if contiguity else 1)
 
     names = cand["lsoa_name"] if "lsoa_name" in cand.columns else pd.Series("", cand.index)
     boroughs = cand["borough_name"] if "borough_name" in cand.columns else pd.Series("", cand.index)
@@ -526,11 +621,21 @@ def pilot_candidates(
             k = int(round(rec["ha_homes"]))
             ha_txt = f"{k:,} housing association home{'s' if k != 1 else ''}"
         rec["reason"] = f"{size}; {gap_txt}; {ha_txt}"
+        if priority is not None:
+            seed = pri.iloc[idx[0]]
+            rec["priority"] = float(seed["priority"])
+            rec["ha_households"] = float(pri["homes"].iloc[idx].sum())
+            k = int(round(rec["ha_households"])) if np.isfinite(rec["ha_households"]) else 0
+            rec["reason"] = (
+                f"Ranked by its first LSOA's {_priority_phrase(seed, pri_weights, homes_label)}"
+                f"; {size}; {gap_txt}; {k:,} {homes_label}" + ("" if ch is None else f"; {ha_txt}")
+            )
         records.append(rec)
 
     out = gpd.GeoDataFrame(records, geometry="geometry", crs=lsoas.crs)
     out.index = pd.RangeIndex(1, len(out) + 1, name="candidate")
-    return out[[*columns, "geometry"]]
+    extra = ["priority", "ha_households"] if priority is not None else []
+    return out[[*columns, *extra, "geometry"]]
 
 
 def _grow_candidates(

@@ -134,11 +134,43 @@ def prepare_services(services: gpd.GeoDataFrame, crs: int | str = 27700) -> gpd.
 
 
 def themes_present(services: gpd.GeoDataFrame | None) -> list[str]:
-    """The housing associations' themes (not "Other") that have at least one service."""
+    """The housing associations' themes (not "Other") that have at least one service.
+
+    A service serves its ``themes`` (a list, bundled directory) or else its ``theme``.
+    """
     if services is None or services.empty:
         return []
-    have = set(services["theme"].astype(str))
+    if "themes" in services.columns:
+        have = {t for ts in services["themes"] for t in ts}
+    else:
+        have = set(services["theme"].astype(str))
     return [t for t in THEMES if t != OTHER and t in have]
+
+
+def _theme_column(services: gpd.GeoDataFrame) -> str:
+    """The column holding each service's theme(s): ``themes`` (lists) when present."""
+    return "themes" if "themes" in services.columns else "theme"
+
+
+def _facility_col(services: gpd.GeoDataFrame) -> str | None:
+    return "facility" if "facility" in services.columns else None
+
+
+def in_theme(services: gpd.GeoDataFrame, theme: str) -> gpd.GeoDataFrame:
+    """The services serving ``theme`` (all of them for "All themes")."""
+    if theme == ALL_THEMES:
+        return services
+    if "themes" in services.columns:
+        return services[services["themes"].map(lambda ts: theme in ts).to_numpy(dtype=bool)]
+    return services[services["theme"] == theme]
+
+
+def count_places(services: gpd.GeoDataFrame | None) -> int:
+    """Places (facilities: a park with many edge points is one), not rows."""
+    if services is None or services.empty:
+        return 0
+    col = _facility_col(services)
+    return int(services[col].nunique()) if col else len(services)
 
 
 def homes_per_lsoa(stock: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, *, by_code: bool) -> pd.Series:
@@ -259,7 +291,8 @@ def compute_gaps(
     """
     need = compute_need(lsoas, params, homes)
     theme = params.theme
-    supply = services if theme == ALL_THEMES else services[services["theme"] == theme]
+    supply = in_theme(services, theme)
+    by, facility = _theme_column(services), _facility_col(services)
     capacity_col = None
     if params.use_capacity and "capacity" in supply.columns:
         cap = pd.to_numeric(supply["capacity"], errors="coerce")
@@ -275,13 +308,14 @@ def compute_gaps(
         catchment=params.catchment,
         detour=params.detour,
         decay=params.decay,
+        facility_col=facility,
     )
     within = access.services_within(
-        lsoas, services, catchment=params.catchment, detour=params.detour, by="theme",
-        themes=list(THEMES),
+        lsoas, services, catchment=params.catchment, detour=params.detour, by=by,
+        themes=list(THEMES), facility_col=facility,
     )  # fmt: skip
     nearest = access.nearest_service(
-        lsoas, services, detour=params.detour, by="theme", themes=list(THEMES)
+        lsoas, services, detour=params.detour, by=by, themes=list(THEMES)
     )
     if theme == ALL_THEMES:
         cols = [*themes_present(services), "all"]
@@ -309,7 +343,74 @@ def compute_gaps(
     table["demand"] = pd.to_numeric(lsoas[params.demand], errors="coerce").reindex(table.index)
     if homes is not None:
         table["homes"] = homes.reindex(table.index).fillna(0.0)
+    _add_census_homes(table, lsoas)
     return table
+
+
+def _add_census_homes(table: pd.DataFrame, lsoas: pd.DataFrame) -> None:
+    """Census housing association households and share, where the LSOA layer has them."""
+    for col in ("ha_households", "ha_share"):
+        if col in lsoas.columns:
+            table[col] = pd.to_numeric(lsoas[col], errors="coerce").reindex(table.index)
+
+
+def add_link_workers(table: pd.DataFrame, lw: pd.DataFrame | None) -> pd.DataFrame:
+    """The table with link-worker access (:func:`geo.provision.link_worker_access`) added."""
+    if lw is None:
+        return table
+    out = table.copy()
+    out["lw_access_per_10k"] = lw["lw_access_per_10k"].reindex(out.index)
+    out["lw_unknown_in_reach"] = lw["unknown_in_reach"].reindex(out.index)
+    return out
+
+
+def compute_lw_gaps(
+    lsoas: gpd.GeoDataFrame,
+    lw: pd.DataFrame,
+    params: GapParams,
+    homes: pd.Series | None = None,
+) -> pd.DataFrame:
+    """London-wide gap table where access is to social prescribing link workers.
+
+    Access is ``lw["lw_access_per_10k"]`` (:func:`geo.provision.link_worker_access`: E2SFCA of
+    each PCN's link-worker FTE placed at its practices by registered patients, demand =
+    residents); the gap, classes and ranks are as in :func:`compute_gaps`. ``within_all`` is
+    the number of practices with a known FTE in reach.
+    """
+    need = compute_need(lsoas, params, homes)
+    acc = lw["lw_access_per_10k"].reindex(lsoas.index).astype(float) / 10_000
+    counts = pd.DataFrame({"all": lw["practices_in_reach"].reindex(lsoas.index)})
+    empty = pd.DataFrame(index=lsoas.index)
+    table = gap.gap_table(lsoas, need, acc, counts, empty, catchment=params.catchment)
+    deprivation = table["reason"].str.split("; ", n=1).str[0]
+    where = f"within {params.catchment:,.0f} m"
+    rate = lw["lw_access_per_10k"].reindex(table.index)
+    n = lw["practices_in_reach"].reindex(table.index)
+    unknown = lw["unknown_in_reach"].reindex(table.index)
+    reasons = []
+    for dep, r, k, u in zip(deprivation, rate, n, unknown, strict=True):
+        if k == 0:
+            txt = f"no GP practice with link workers {where}"
+        else:
+            txt = (
+                f"{r:.2f} link-worker FTE per 10,000 residents {where} "
+                f"({int(k)} practice{'s' if k != 1 else ''})"
+            )
+        if u > 0:
+            txt += (
+                f"; {int(u)} practice{'s' if u != 1 else ''} in reach with no PCN workforce record"
+            )
+        reasons.append(f"{dep}; {txt}")
+    table["reason"] = reasons
+    classes = gap.bivariate_class(need, acc)
+    table["borough_code"] = lsoas["borough_code"].reindex(table.index)
+    table["bivariate_class"] = classes.reindex(table.index)
+    table["class_label"] = table["bivariate_class"].map(gap.BIVARIATE_LABELS)
+    table["demand"] = pd.to_numeric(lsoas[params.demand], errors="coerce").reindex(table.index)
+    if homes is not None:
+        table["homes"] = homes.reindex(table.index).fillna(0.0)
+    _add_census_homes(table, lsoas)
+    return add_link_workers(table, lw)
 
 
 def need_only_table(
@@ -332,6 +433,7 @@ def need_only_table(
     table["demand"] = pd.to_numeric(lsoas[params.demand], errors="coerce").reindex(table.index)
     if homes is not None:
         table["homes"] = homes.reindex(table.index).fillna(0.0)
+    _add_census_homes(table, lsoas)
     return table
 
 
@@ -384,6 +486,14 @@ def display_table(
         for d in DOMAINS:
             if f"{d}_decile" in rows.columns:
                 out[f"{DOMAIN_LABELS[d]} decile"] = rows[f"{d}_decile"]
+    if "lw_access_per_10k" in rows.columns:
+        out[f"Link-worker FTE per 10,000 residents within {c}"] = rows["lw_access_per_10k"].round(3)
+    if "ha_households" in rows.columns:
+        census = "Census 2021" if params.vintage == "iod2025" else "Census 2011"
+        out[f"Housing association households ({census})"] = (
+            rows["ha_households"].round(0).astype("Int64")
+        )
+        out["Housing association share of households"] = rows["ha_share"].round(3)
     if "homes" in rows.columns:
         out["Your homes"] = rows["homes"].round(0).astype("Int64")
     out["Population" if params.demand == "population" else "Population 65+"] = rows["demand"]
@@ -397,6 +507,11 @@ def pilot_display(pilots: pd.DataFrame, has_stock: bool) -> pd.DataFrame:
     out["Neighbourhoods"] = pilots["n_lsoas"]
     out["Mean gap"] = pd.to_numeric(pilots["gap_mean"]).round(3)
     out["Highest gap"] = pd.to_numeric(pilots["gap_max"]).round(3)
+    if "priority" in pilots.columns:
+        out["Priority"] = pd.to_numeric(pilots["priority"]).round(3)
+        out["Housing association households"] = (
+            pd.to_numeric(pilots["ha_households"]).round(0).astype("Int64")
+        )
     if has_stock:
         out["Your homes"] = pd.to_numeric(pilots["ha_homes"]).round(0).astype("Int64")
     out["Population"] = pd.to_numeric(pilots["population"]).round(0).astype("Int64")

@@ -32,6 +32,18 @@ DOMAIN_LABELS: dict[str, str] = {
     "environment": "Living environment",
 }
 
+#: Indicators beyond the IoD domains (bundled Census and NHS data), offered in the sidebar.
+#: ``ha_share``: housing association households / all households per LSOA (Census 2021 TS054,
+#: Census 2011 KS402EW). ``lw_per_10k``: the PCN's social prescribing link-worker FTE per
+#: 10,000 registered patients, shown at its GP practices (over deprivation deciles).
+EXTRA_INDICATORS: dict[str, str] = {
+    "ha_share": "Housing association households (share)",
+    "lw_per_10k": "Link workers per 10,000 patients",
+}
+
+#: Every indicator of the sidebar: the IoD domains, then :data:`EXTRA_INDICATORS`.
+INDICATOR_LABELS: dict[str, str] = {**DOMAIN_LABELS, **EXTRA_INDICATORS}
+
 #: What each domain's score measures (for tooltips and the method page).
 SCORE_UNITS: dict[str, str] = {
     "imd": "combined score (weighted domain scores)",

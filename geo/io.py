@@ -37,7 +37,7 @@ def _path(*parts: str, data_dir: Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=32)
-def _read(path: Path, index: str, required: tuple[str, ...]) -> gpd.GeoDataFrame:
+def _read(path: Path, index: str | None, required: tuple[str, ...]) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise DataError(f"Processed data file not found: {path}. {_REBUILD}")
     try:
@@ -120,15 +120,96 @@ def load_manifest(data_dir: Path | None = None) -> dict:
         raise DataError(f"{path} is not valid JSON ({exc}). {_REBUILD}") from exc
 
 
-def load_postcodes(data_dir: Path | None = None) -> pd.DataFrame | None:
-    """The offline London postcode lookup, or ``None`` when none was built.
-
-    Columns ``postcode`` (e.g. "SW1A 1AA"), ``easting``, ``northing``, ``borough_code``.
-    """
-    path = _path("postcodes", "london_postcodes.parquet", data_dir=data_dir)
+@lru_cache(maxsize=8)
+def _read_table(path: Path, required: tuple[str, ...], index: str | None) -> pd.DataFrame:
     if not path.is_file():
-        return None
+        raise DataError(f"Processed data file not found: {path}. {_REBUILD}")
     try:
-        return pd.read_parquet(path)
-    except Exception as exc:
-        raise DataError(f"Postcode lookup {path} cannot be read ({exc}). {_REBUILD}") from exc
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise DataError(f"Processed data file {path} cannot be read ({exc}). {_REBUILD}") from exc
+    missing = [c for c in required if c not in frame.columns]
+    if missing or (index is not None and frame.index.name != index):
+        raise DataError(
+            f"Processed data file {path} is not in the expected form (index "
+            f"{frame.index.name!r}, missing columns {missing}). {_REBUILD}"
+        )
+    return frame
+
+
+def load_postcodes(data_dir: Path | None = None) -> pd.DataFrame:
+    """The offline London postcode lookup (OS Code-Point Open, April 2025).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per live London postcode (about 180,750): ``postcode`` (normalised, e.g.
+        "SW1A 1AA"), ``easting``, ``northing`` (EPSG:27700 metres), ``borough_code``,
+        ``lsoa21_code``, ``lsoa11_code`` (point in polygon), ``positional_quality`` (Code-Point
+        PQI), ``admin_district_code`` (Code-Point's own borough code).
+
+    Raises
+    ------
+    DataError
+        If the file is missing or unreadable.
+    """
+    required = ("postcode", "easting", "northing", "borough_code", "lsoa21_code", "lsoa11_code")
+    path = _path("postcodes", "london_postcodes.parquet", data_dir=data_dir)
+    return _plain_text(path, required).copy()
+
+
+@lru_cache(maxsize=4)
+def _plain_text(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """The table at ``path`` with categorical columns (stored so to keep the file small) as
+    plain text."""
+    out = _read_table(path, required, None).copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("str")
+    return out
+
+
+def load_services(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """The bundled London service directory (points, EPSG:27700) indexed by ``service_id``.
+
+    One row per place: GP practices, pharmacies, libraries, community centres, places of
+    worship (community assets) and Jobcentre Plus offices; columns as in
+    ``docs/ARCHITECTURE.md`` (``name``, ``category``, ``theme``, ``themes``, ``kind``,
+    ``borough_code``, ``lsoa21_code``, ``lsoa11_code``, ``source``, ``vintage``, ``capacity``, ...).
+    Parks are in :func:`load_parks`.
+    """
+    required = ("name", "category", "theme", "themes", "kind", "borough_code", "lsoa21_code")
+    required += ("lsoa11_code", "source", "vintage", "vintage_year", "licence", "capacity")
+    path = _path("services", "services.parquet", data_dir=data_dir)
+    return _read(path, "service_id", required).copy()
+
+
+def load_parks(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Park polygons (OS Open Greenspace 2019, EPSG:27700) indexed by ``park_id``."""
+    required = ("name", "category", "theme", "themes", "kind", "area_m2", "borough_code")
+    required += ("borough_name", "source", "vintage", "vintage_year", "licence")
+    return _read(_path("services", "parks.parquet", data_dir=data_dir), "park_id", required).copy()
+
+
+def load_park_edges(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Points at most 50 m apart along every park boundary (EPSG:27700): ``park_id``, geometry.
+
+    Access to a park is the distance to the nearest of its edge points.
+    """
+    path = _path("services", "park_edges.parquet", data_dir=data_dir)
+    gdf = _read(path, None, ("park_id",))
+    return gdf.copy()
+
+
+def load_link_workers(data_dir: Path | None = None) -> pd.DataFrame:
+    """Social prescribing link workers per London Primary Care Network, indexed by ``pcn_code``.
+
+    Columns ``pcn_name``, ``icb_code``, ``lw_fte`` (November 2025; NaN = the PCN has no
+    workforce record, unknown), ``has_workforce_record``, ``registered_patients`` (December
+    2025, sum of member practices), ``lw_per_10k``, ``n_practices``, ``practice_codes``,
+    ``borough_codes``.
+    """
+    required = ("pcn_name", "icb_code", "lw_fte", "has_workforce_record", "registered_patients")
+    required += ("lw_per_10k", "n_practices", "borough_codes")
+    path = _path("services", "link_workers.parquet", data_dir=data_dir)
+    return _read_table(path, required, "pcn_code").copy()

@@ -1053,6 +1053,7 @@ def add_choropleth(
     palette: str | None = None,
     show: bool = True,
     legend_position: str = "bottomright",
+    note: str | None = None,
     geometry: WebLayer | None = None,
 ) -> folium.map.Layer:
     """A deprivation choropleth of LSOAs with its legend inside the map.
@@ -1087,6 +1088,8 @@ def add_choropleth(
         Whether the layer is on when the map opens.
     legend_position
         Leaflet control corner for the legend.
+    note
+        Legend note replacing the default one (e.g. for a score that is not deprivation).
     geometry
         A static geometry file (:func:`geo.webgeom.web_layer`) holding every row's code:
         the shapes are then fetched by the browser (once, cacheable) and the map carries
@@ -1102,6 +1105,7 @@ def add_choropleth(
     """
     if column not in lsoas.columns:
         raise ValueError(f"Column {column!r} not in the LSOA data")
+    custom_note = note
     gdf = _to_wgs84(lsoas)
     values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
     missing = values.isna() | ~np.isfinite(values)
@@ -1151,6 +1155,8 @@ def add_choropleth(
     if missing.any():
         legend_colours = [*legend_colours, NO_DATA_COLOUR]
         legend_labels = [*legend_labels, NO_DATA_LABEL]
+    if custom_note is not None:
+        note = custom_note
 
     fields = (
         tooltip_fields if tooltip_fields is not None else _default_lsoa_fields(gdf, column, label)
@@ -1491,6 +1497,16 @@ def add_bivariate(
     )
     _add_legend(m, legend, layer, legend_position)
     return layer
+
+
+def add_legend(
+    m: folium.Map,
+    html_legend: str,
+    layer: folium.map.Layer | None = None,
+    position: str = "bottomright",
+) -> None:
+    """Put a legend (from :func:`legend_html`) in the map, shown while ``layer`` is on."""
+    _add_legend(m, html_legend, layer, position)
 
 
 #: With more overlay layers than this, the layer control starts collapsed (it would hide the map).

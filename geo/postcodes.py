@@ -35,7 +35,10 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["POSTCODE_REGEX", "normalise_postcode", "read_postcode_lookup"]
+__all__ = ["LOOKUP_LABEL", "POSTCODE_REGEX", "normalise_postcode", "read_postcode_lookup"]
+
+#: The bundled postcode lookup (``data/postcodes/london_postcodes.parquet``), for messages.
+LOOKUP_LABEL = "OS Code-Point Open, April 2025 (2025.2.0)"
 
 #: UK postcode format (after upper-casing and removing all whitespace). Adapted from the
 #: government data standards pattern; accepts the special case ``GIR 0AA``.

@@ -70,6 +70,11 @@ def borough_report(
     gaps: pd.DataFrame | None = None,
     parameters: Mapping[str, object] | None = None,
     today: _dt.date | None = None,
+    housing: pd.Series | None = None,
+    census_label: str = "Census 2021",
+    link_workers: pd.Series | None = None,
+    pcns: pd.DataFrame | None = None,
+    places: pd.DataFrame | None = None,
 ) -> str:
     """HTML report for one borough.
 
@@ -88,6 +93,18 @@ def borough_report(
         Optional ranked gap table (from the gap finder) to include.
     parameters
         Settings to print (catchment, weights, ...), so the report can be reproduced.
+    housing
+        The borough row with ``ha_households``, ``ha_share``, ``ha_households_in_10`` /
+        ``_in_20`` and ``ha_share_in_10`` / ``_in_20`` (Census), or None.
+    census_label
+        The Census the housing figures come from.
+    link_workers
+        A row of :func:`geo.provision.borough_link_workers` (``lw_per_10k``, ``lw_fte``,
+        ``practices``, ``practices_unknown``), or None.
+    pcns
+        The PCNs serving the borough (any columns), or None.
+    places
+        Services and places by category and source in the borough, or None.
     """
     today = today or _dt.date.today()
     name = _e(borough["borough_name"])
@@ -107,20 +124,49 @@ def borough_report(
         }
     )
     params = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in (parameters or {}).items())
+    extra = []
+    if housing is not None:
+        extra.append(
+            f"<h2>Housing association homes ({_e(census_label)})</h2>"
+            f"<p>{_e(int(housing['ha_households']))} households rent from a housing association "
+            f"({_e(round(float(housing['ha_share']) * 100, 1))}% of households); "
+            f"{_e(int(housing['ha_households_in_10']))} "
+            f"({_e(round(float(housing['ha_share_in_10']) * 100, 1))}%) of them live in England's "
+            f"most deprived 10% of neighbourhoods and {_e(int(housing['ha_households_in_20']))} "
+            f"({_e(round(float(housing['ha_share_in_20']) * 100, 1))}%) in the most deprived "
+            '20%.</p><p class="small">ONS Census, tenure: \'social rented: other social '
+            "rented'. Households, not dwellings; some tenants mix up council and housing "
+            "association landlords.</p>"
+        )
+    if link_workers is not None:
+        extra.append(
+            "<h2>Social prescribing link workers</h2>"
+            f"<p>{_e(round(float(link_workers['lw_per_10k']), 2))} link-worker FTE per 10,000 "
+            f"registered patients of the borough's {_e(int(link_workers['practices']))} GP "
+            f"practices ({_e(round(float(link_workers['lw_fte']), 1))} FTE; "
+            f"{_e(int(link_workers['practices_unknown']))} practices in PCNs with no workforce "
+            'record, unknown).</p><p class="small">NHS England, Primary Care Network '
+            "Workforce (November 2025) and Patients Registered at a GP Practice (December "
+            "2025); each PCN's FTE shared among its practices by registered patients.</p>"
+        )
+    if pcns is not None and len(pcns):
+        extra.append(f"<h3>Primary Care Networks serving the borough</h3>{table_html(pcns)}")
+    if places is not None and len(places):
+        extra.append(f"<h2>Services and places by category</h2>{table_html(places)}")
     gap_section = (
         f"<h2>Gap neighbourhoods (high need, low access to services)</h2>{table_html(gaps, max_rows=50)}"
         if gaps is not None and len(gaps)
-        else "<h2>Gap neighbourhoods</h2><p>No community services were loaded, so access and "
-        "gaps are not in this report. Upload a service directory in the app and use the Gap "
-        "finder.</p>"
+        else "<h2>Gap neighbourhoods</h2><p>No services or places were used, so access and "
+        "gaps are not in this report. Use the bundled directory or upload yours in the app.</p>"
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{name}: social prescribing need</title>
 <style>{_CSS}</style></head><body>
 <h1>{name}</h1>
 <p class="small">London social prescribing map · {_e(vintage_label)} · report made {today.isoformat()}</p>
-<p>Population {_e(int(borough["population"]))} (ONS mid-2020) in {_e(int(borough["n_lsoa"]))}
+<p>Population {_e(int(borough["population"]))} ({_e(census_label if census_label == "Census 2021" else "ONS mid-2020")}) in {_e(int(borough["n_lsoa"]))}
 neighbourhoods (LSOAs).</p>
+{"".join(extra)}
 <h2>Deprivation by domain</h2>
 <p class="small">Average score: population-weighted mean of the borough's LSOA scores (MHCLG's
 "average score"). Deciles and ranks are national: decile 1 is England's most deprived 10%.</p>
@@ -130,6 +176,8 @@ neighbourhoods (LSOAs).</p>
 {gap_section}
 {f"<h2>Settings</h2><ul>{params}</ul>" if params else ""}
 <h2>Sources</h2>
-<p class="small">{html.escape(ATTRIBUTION)}</p>
+<p class="small">{html.escape(ATTRIBUTION)} Services: NHS England, NHS website, Arts
+Council England, Greater London Authority, DWP (OGL); OS Open Greenspace (OS OpenData);
+places of worship © OpenStreetMap contributors (ODbL).</p>
 </body></html>
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import pandas as pd
 
-from geo.indicators import DEFAULT_VINTAGE, DOMAIN_LABELS, DOMAINS, VINTAGES
+from geo.indicators import DEFAULT_VINTAGE, DOMAINS, EXTRA_INDICATORS, INDICATOR_LABELS, VINTAGES
 
 MEASURE_LABELS = {"decile": "Decile (1 = most deprived 10%)", "score": "Score"}
 
@@ -31,14 +31,29 @@ class Selection:
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
+    def is_iod(self) -> bool:
+        """True when the indicator is an IoD domain (not a bundled extra indicator)."""
+        return self.domain in DOMAINS
+
+    @property
+    def decile_domain(self) -> str:
+        """The domain whose deciles the decile filter uses (IMD for the extra indicators)."""
+        return self.domain if self.is_iod else "imd"
+
+    @property
     def column(self) -> str:
-        """The LSOA column to map."""
-        return f"{self.domain}_{self.measure}"
+        """The LSOA column to map (``ha_share``; IMD deciles under the link-worker points)."""
+        if self.domain == "ha_share":
+            return "ha_share"
+        return f"{self.decile_domain}_{self.measure if self.is_iod else 'decile'}"
 
     @property
     def label(self) -> str:
         """A caption for the mapped indicator."""
-        return f"{DOMAIN_LABELS[self.domain]}: {self.measure} ({VINTAGES[self.vintage]['label']})"
+        what = INDICATOR_LABELS[self.domain]
+        if not self.is_iod:
+            return f"{what} ({VINTAGES[self.vintage]['label']})"
+        return f"{what}: {self.measure} ({VINTAGES[self.vintage]['label']})"
 
     def to_query(self) -> dict[str, str]:
         """Query parameters, omitting defaults to keep links short."""
@@ -87,7 +102,7 @@ def from_query(
     # URL key -> (Selection field, allowed values, what is shown instead)
     choices = {
         "vintage": ("vintage", VINTAGES, sel.vintage),
-        "indicator": ("domain", DOMAINS, "IMD"),
+        "indicator": ("domain", (*DOMAINS, *EXTRA_INDICATORS), "IMD"),
         "measure": ("measure", MEASURE_LABELS, "deciles"),
     }
     for key, (attr, allowed, fallback) in choices.items():
@@ -131,7 +146,7 @@ def filter_lsoas(lsoas: pd.DataFrame, sel: Selection) -> pd.DataFrame:
     if sel.boroughs:
         mask &= lsoas["borough_code"].isin(sel.boroughs)
     lo, hi = sel.deciles
-    mask &= lsoas[f"{sel.domain}_decile"].between(lo, hi)
+    mask &= lsoas[f"{sel.decile_domain}_decile"].between(lo, hi)
     return lsoas[mask]
 
 

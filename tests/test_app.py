@@ -129,7 +129,7 @@ def test_borough_view_key_figures():
     assert at.header[0].value == "Tower Hamlets"
     assert _metric(at, "Rank in London (IMD average score)") == f"{row.imd_avg_score_rank} of 33"
     assert _metric(at, "Population") == f"{row.population:,}"
-    ranked = at.dataframe[1].value
+    ranked = next(d.value for d in at.dataframe if "Rank in England" in d.value.columns)
     assert len(ranked) == 169 and ranked["Rank in England"].is_monotonic_increasing
 
 
@@ -139,6 +139,27 @@ def test_method_page_lists_every_processed_file_and_licence():
     text = " ".join(m.value for m in at.markdown)
     assert "Open Government Licence" in text or "OGL" in text
     assert "Contains Ordnance Survey data" in text
+    # every bundled layer with its source, vintage and licence; gaps and what is not bundled
+    from geo.directory import CATEGORIES
+
+    for meta in CATEGORIES.values():
+        assert meta["label"] in text
+    for phrase in (
+        "TS054",
+        "TS007A",
+        "TS038",
+        "KS402EW",
+        "Code-Point Open",
+        "Primary Care Network Workforce",
+        "ODbL",
+        "© OpenStreetMap contributors",
+        "OS OpenData",
+        "households, not dwellings",
+        "confuse council and housing association",
+        "no workforce record",
+        "financial inclusion",
+    ):
+        assert phrase in text, phrase
     files = at.dataframe[-1].value["File"].tolist()
     assert {f["path"] for f in io.load_manifest()["files"]} == set(files)
 
@@ -177,6 +198,7 @@ def test_housing_page_counts_homes_without_services_nearby():
     at = _app()
     at.session_state["stock"] = stock
     at.session_state["services"] = services
+    at.session_state["data_mode"] = "mine"  # only the synthetic services count
     at.switch_page("app_pages/housing.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "Homes placed") == "90"

@@ -60,10 +60,13 @@ def _synthetic_stock(lsoas: gpd.GeoDataFrame, n: int = 30, borough: str = HACKNE
     )
 
 
-def _app(services=None, stock=None, boroughs=None) -> AppTest:
+def _app(services=None, stock=None, boroughs=None, mode="mine") -> AppTest:
+    """The page with these uploads; "mine only" by default, so only the synthetic data counts
+    (tests/test_app_bundled.py covers the bundled directory)."""
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     at.run()
     at.switch_page(PAGE)
+    at.session_state["data_mode"] = mode
     if services is not None:
         at.session_state["services"] = services
     if stock is not None:
@@ -125,7 +128,8 @@ def _read_csv(data: bytes) -> tuple[list[str], pd.DataFrame]:
 def test_no_services_says_so_and_shows_need(lsoas):
     at = _app()
     warnings = " ".join(w.value for w in at.warning)
-    assert "No community services are loaded" in warnings
+    assert "No services or places to measure access to" in warnings
+    assert "mine only" in warnings
     assert "Service directory page" in warnings
     assert any(p.proto.page.endswith("services") for p in at.get("page_link"))
     table = _table(at)
@@ -153,6 +157,7 @@ def test_no_services_csv_has_header(lsoas, media):
     header, data = _read_csv(_download(at, media, "gaps_csv"))
     assert "# services_loaded=0" in header
     assert any(line.startswith("# note=No community services loaded") for line in header)
+    assert "# data_used=Mine only" in header
     assert len(data) == len(lsoas)
 
 
@@ -161,7 +166,7 @@ def test_no_services_csv_has_header(lsoas, media):
 # --------------------------------------------------------------------------------------------
 def test_ranked_table_with_services(lsoas):
     at = _app(services=_synthetic_services(lsoas))
-    assert not any("No community services are loaded" in w.value for w in at.warning)
+    assert not any("No services or places" in w.value for w in at.warning)
     table = _table(at)
     assert len(table) == len(lsoas)
     assert {"Gap", "Need index", "Reason", "Gap class"} <= set(table.columns)
@@ -217,7 +222,10 @@ def test_theme_without_services_warns(lsoas):
     at = _app(services=services)
     at.sidebar.selectbox(key="theme").select("Digital inclusion").run()
     assert not at.exception
-    assert any("None of your services is in the theme" in w.value for w in at.warning)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "None of the places used serves Digital inclusion" in warnings
+    assert "not scored (not counted as zero access)" in warnings
+    assert "Gap" not in _table(at).columns  # need only, never zero access
 
 
 def test_csv_download_has_every_parameter(lsoas, media):

@@ -24,7 +24,7 @@ def test_report_has_the_boroughs_real_figures():
     assert th.iloc[0]["lsoa_name"] in out  # the most deprived neighbourhood is listed first
     assert out.index(th.iloc[0]["lsoa_name"]) < out.index(th.iloc[1]["lsoa_name"])
     assert f'<td class="n">{int(b.imd_avg_score_rank)}</td>' in out
-    assert "No community services were loaded" in out
+    assert "No services or places were used" in out
     assert "Open Government Licence v3.0" in out and "2026-01-02" in out
 
 
@@ -49,3 +49,24 @@ def test_table_html_caps_rows_and_says_so():
     out = table_html(df, max_rows=3)
     assert out.count("<tr>") == 4  # header + 3 rows
     assert "First 3 of 10 rows" in out
+
+
+def test_report_has_housing_link_workers_and_places():
+    from geo import provision
+
+    b = io.load_boroughs("iod2025").loc["E09000030"]
+    gps = io.load_services().query("category == 'gp_practice'")
+    lw = provision.borough_link_workers(gps).loc["E09000030"]
+    places = pd.DataFrame({"Category": ["GP practices"], "Places": [int(lw["practices"])]})
+    out = borough_report(
+        b,
+        pd.DataFrame({"lsoa_name": ["x"]}),
+        vintage_label="IoD 2025 (LSOA 2021)",
+        domain="imd",
+        housing=b,
+        link_workers=lw,
+        places=places,
+    )
+    assert f"{int(b.ha_households):,} households rent from a housing association" in out
+    assert f"{round(float(lw['lw_per_10k']), 2)} link-worker FTE per 10,000" in out
+    assert "Services and places by category" in out and "GP practices" in out

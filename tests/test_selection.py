@@ -78,3 +78,15 @@ def test_bounds_of_borough_inside_london():
     lon0, lat0, lon1, lat1 = bounds_of(b)
     t = bounds_of(b, ("E09000030",))
     assert lon0 < t[0] < t[2] < lon1 and lat0 < t[1] < t[3] < lat1
+
+
+def test_extra_indicators_round_trip_and_filter_on_imd_deciles():
+    sel = from_query({"indicator": "ha_share", "deciles": "1-2"})
+    assert sel.domain == "ha_share" and not sel.warnings
+    assert sel.column == "ha_share" and sel.decile_domain == "imd"
+    assert from_query(sel.to_query()) == sel
+    lw = from_query({"indicator": "lw_per_10k"})
+    assert lw.column == "imd_decile" and "Link workers per 10,000 patients" in lw.label
+    lsoas = io.load_lsoas("iod2025")
+    shown = filter_lsoas(lsoas, sel)
+    assert len(shown) == int(lsoas["imd_decile"].le(2).sum())

@@ -11,6 +11,7 @@
   if (window.spm && window.spm.load) return; // loaded twice (prefetching and plain link)
   var spm = (window.spm = window.spm || {});
   var files = {};
+  var pointPools = {}; // canvas markers by content (spm.points)
 
   /* Shapes are decoded when first drawn (a one-borough map decodes only its own areas) into
    * [lat, lng] arrays, so decoding needs no Leaflet (this file may load before it). */
@@ -159,8 +160,12 @@
       });
       inner.on("mouseout", function (e) {
         e.layer.setStyle(spec.line);
+        e.layer.bringToBack();
       });
       group.addLayer(inner);
+      // the shapes arrive after the rest of the update (points, outlines drawn on the same
+      // canvas): put them at the back, so everything else shows and takes the mouse
+      for (var b = layers.length - 1; b >= 0; b--) layers[b].bringToBack();
       group._spmPending = false;
       group.fire("spm:drawn", {count: layers.length});
       return layers.length;
@@ -223,7 +228,6 @@
   /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers).
    * Markers of the same content (spec.id) are made once and moved into each update's group,
    * so repeated updates do not pile up copies (streamlit-folium keeps every old group). */
-  var pointPools = {};
   spm.points = function (group, spec) {
     var ll = spec.ll;
     var markers = pointPools[spec.id];
@@ -243,7 +247,7 @@
         m._spmJ = j;
         markers.push(m);
       }
-      if (spec.id) pointPools[spec.id] = markers;
+      pointPools[spec.id || "points" + Math.random()] = markers;
     }
     var inner = L.featureGroup();
     for (var n = 0; n < markers.length; n++) {
