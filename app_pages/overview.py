@@ -142,7 +142,7 @@ with right:
     )
     st.download_button(
         "Download borough table (CSV)",
-        data=safe_csv(
+        data=lambda: safe_csv(  # made when clicked, not on every rerun
             table.reset_index(),
             header_lines=[
                 f"indicator={sel.domain}",
