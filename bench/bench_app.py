@@ -584,8 +584,7 @@ def _services_load(browser, url: str, csv: Path, n: int, timeout: float = 600) -
         page.wait_for_selector("input[type=file]", state="attached", timeout=timeout * 1000)
         page.set_input_files("input[type=file]", str(csv))
         page.wait_for_selector("text=Services by theme", timeout=timeout * 1000)
-        _poll(page, "window.__spmPaint || null", time.time() + timeout)  # its own map
-        sock.wait_idle(page)
+        sock.wait_idle(page, quiet=2.0, limit=120)  # the upload is read and the page drawn
         link = page.get_by_test_id("stSidebarNav").get_by_text("London overview")
         sock.bytes = 0
         t0 = page.evaluate("performance.timeOrigin + performance.now()")
