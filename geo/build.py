@@ -887,6 +887,14 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.out.resolve() == DEFAULT_OUT.resolve():
+        # the map's static shapes (static/geo/) are made from the web layers just written
+        from geo import webgeom
+
+        for path in webgeom.write_all():
+            print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+    else:
+        print("static/geo/ not updated (it is made from data/); run `python -m geo.webgeom`")
     return 0
 
 
