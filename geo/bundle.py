@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.directory import CATEGORIES
+from geo.directory import CATEGORIES, GP_COLUMNS
 from geo.postcodes import normalise_postcode
 
 BNG = "EPSG:27700"
@@ -724,17 +724,7 @@ def services_frame(parts: list[gpd.GeoDataFrame]) -> tuple[gpd.GeoDataFrame, lis
         f"{len(dropped)} repeated listing(s) dropped (same category, name and location or "
         "postcode as another row): " + ", ".join(dropped)
     ]
-    extra = [
-        "practice_code",
-        "pcn_code",
-        "pcn_name",
-        "registered_patients",
-        "pcn_lw_fte",
-        "pcn_lw_per_10k",
-        "lw_fte_allocated",
-        "opening_hours",
-        "faith",
-    ]
+    extra = [*GP_COLUMNS, "opening_hours", "faith"]
     for col in extra:
         if col not in frame:
             frame[col] = None

@@ -8,6 +8,7 @@ label layers, credit sources and warn about old data.
 from __future__ import annotations
 
 __all__ = [
+    "GP_COLUMNS",
     "CATEGORIES",
     "LINK_WORKERS",
     "MAX_AGE_YEARS",
@@ -129,6 +130,17 @@ CATEGORIES: dict[str, dict] = {
 }
 
 #: Themes with no bundled layer, and why (never filled with invented data).
+#: Columns only GP practices carry in the service directory (practice, PCN, link workers).
+GP_COLUMNS: tuple[str, ...] = (
+    "practice_code",
+    "pcn_code",
+    "pcn_name",
+    "registered_patients",
+    "pcn_lw_fte",
+    "pcn_lw_per_10k",
+    "lw_fte_allocated",
+)
+
 NO_OPEN_DATA: dict[str, str] = {
     "Financial inclusion": "No open, London-wide dataset of money advice, debt advice, food banks "
     "or credit unions was found; upload your own directory to cover this theme. (Jobcentre Plus "

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from geo import access
+from geo.directory import GP_COLUMNS
 from geo.themes import OTHER, THEMES
 
 __all__ = [
@@ -76,15 +77,7 @@ SHORT_SOURCES: dict[str, str] = {
 #: The housing associations' themes a place can serve (not "Other").
 SERVICE_THEMES: tuple[str, ...] = tuple(t for t in THEMES if t != OTHER)
 
-_GP_COLUMNS = (
-    "practice_code",
-    "pcn_code",
-    "pcn_name",
-    "registered_patients",
-    "pcn_lw_fte",
-    "pcn_lw_per_10k",
-    "lw_fte_allocated",
-)
+_GP_COLUMNS = GP_COLUMNS
 _COLUMNS = (
     "name",
     "category",

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -62,13 +63,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed (apt-get install chromium chromium-driver)")
-        pytest.skip("Chromium is not installed; .ci/run installs it")
+def _start_server() -> tuple[subprocess.Popen, str]:
+    """Start the app on a free loopback port; its log goes to a file (a pipe could fill up)."""
     port = _free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's lifetime)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -85,7 +83,7 @@ def app_url():
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -93,12 +91,21 @@ def app_url():
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"the app did not start: {proc.stderr.read().decode()[-2000:]}")
+    proc.kill()
+    log.seek(0)
+    pytest.fail(f"the app did not start: {log.read().decode(errors='replace')[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed (apt-get install chromium chromium-driver)")
+        pytest.skip("Chromium is not installed; .ci/run installs it")
+    proc, url = _start_server()
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -364,39 +371,6 @@ new MutationObserver(() => {
   }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
-
-
-def _start_server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail("the app did not start")
 
 
 def test_shared_subpage_link_on_a_fresh_server(browser, artifacts):
