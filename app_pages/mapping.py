@@ -116,7 +116,12 @@ def _build_map(
     ha_main = sel.domain == "ha_share" and "ha_share" in shown.columns
     if ha_main:
         layers.add_ha_layer(
-            m, shown, census=census, show=True, name=f"Housing association homes ({census})"
+            m,
+            shown,
+            census=census,
+            show=True,
+            name=f"Housing association homes ({census})",
+            geometry=webgeom.web_layer("lsoa", sel.vintage),
         )
     else:
         maps.add_choropleth(

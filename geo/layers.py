@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo import maps
 from geo.provision import SHORT_SOURCES, UPLOAD
+from geo.webgeom import WebLayer
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -173,12 +174,15 @@ def add_ha_layer(
     census: str = "Census 2021",
     show: bool = False,
     name: str | None = None,
-) -> folium.GeoJson | None:
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer | None:
     """Housing association households per LSOA: share of households (colour) and count (tooltip).
 
     ``lsoas`` needs ``ha_households``, ``households`` and ``ha_share`` (0..1). Classes are
-    London quintiles of the share (mapclassify Quantiles). Returns None when the columns are
-    missing (bundled data not installed).
+    London quintiles of the share (mapclassify Quantiles). With ``geometry`` (the LSOA file of
+    :func:`geo.webgeom.web_layer`), the shapes come from that static file and the map carries
+    only a class per area and the tooltip values, as in :func:`geo.maps.add_choropleth`.
+    Returns None when the columns are missing (bundled data not installed).
     """
     if not {"ha_households", "ha_share"} <= set(lsoas.columns):
         return None
@@ -207,6 +211,7 @@ def add_ha_layer(
         note="London quintiles; 'Social rented: other social rented' (ONS). Households, not "
         "dwellings.",
         legend_position="bottomleft",
+        geometry=geometry,
     )
 
 
