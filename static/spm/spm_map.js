@@ -16,6 +16,7 @@
   /* Shapes are decoded when first drawn (a one-borough map decodes only its own areas) into
    * [lat, lng] arrays, so decoding needs no Leaflet (this file may load before it). */
   function decode(doc) {
+    if (doc.format === "spm-webpoints/1") return doc; // points: used as they are
     var s = doc.scale;
     var raw = doc.geometry;
     var shapes = new Array(raw.length);
@@ -225,11 +226,15 @@
     });
   };
 
-  /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers).
-   * Markers of the same content (spec.id) are made once and moved into each update's group,
-   * so repeated updates do not pile up copies (streamlit-folium keeps every old group). */
-  spm.points = function (group, spec) {
-    var ll = spec.ll;
+  /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers),
+   * or spec.url = a points file (geo/webpoints.py, same layout) and spec.sel = which of its
+   * points are shown (a class table, "-" = not shown); the file's tooltip columns are named
+   * by the fields' "s". Markers of the same content (spec.id) are made once and moved into
+   * each update's group, so repeated updates do not pile up copies (streamlit-folium keeps
+   * every old group). */
+  function drawPoints(group, spec, doc) {
+    var ll = doc ? doc.ll : spec.ll;
+    var scale = doc ? doc.scale : spec.scale;
     var markers = pointPools[spec.id];
     if (!markers) {
       markers = [];
@@ -241,10 +246,13 @@
         fillColor: spec.color,
         fillOpacity: 0.9,
       };
-      for (var j = 0; j < ll.length / 2; j++) {
-        var m = L.circleMarker([ll[2 * j] / spec.scale, ll[2 * j + 1] / spec.scale], style);
-        m._spmI = j;
-        m._spmJ = j;
+      var j = 0;
+      for (var i = 0; i < ll.length / 2; i++) {
+        if (doc && classOf(spec.sel, i) < 0) continue;
+        var m = L.circleMarker([ll[2 * i] / scale, ll[2 * i + 1] / scale], style);
+        m._spmI = i;
+        m._spmJ = doc ? j : i;
+        j++;
         markers.push(m);
       }
       pointPools[spec.id || "points" + Math.random()] = markers;
@@ -255,9 +263,15 @@
       markers[n]._spmGroup = inner;
       inner.addLayer(markers[n]);
     }
-    bindTooltip(inner, spec.fields, {columns: {}});
+    bindTooltip(inner, spec.fields, {columns: doc ? doc.columns : {}});
     group.addLayer(inner);
     return markers.length;
+  }
+  spm.points = function (group, spec) {
+    if (!spec.url) return drawPoints(group, spec, null);
+    return spm.load(spec.url).then(function (doc) {
+      return drawPoints(group, spec, doc);
+    });
   };
 
   /* Fit the map to bounds once per distinct view (not again on a restyle). */
