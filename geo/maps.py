@@ -409,6 +409,18 @@ def _class_table(classes: Sequence[int], total: int, positions: np.ndarray) -> s
     return table.tolist()
 
 
+def _shown_table(positions: np.ndarray, total: int) -> dict[str, Any]:
+    """Which of a static file's ``total`` points are shown, whichever is shorter as JSON:
+    ``{"at": [first, gap, gap, ...]}`` (sorted positions, each after the first as the
+    difference from the previous one: short for a borough's few points) or ``{"sel":
+    class table}`` (one character per point of the file, :func:`_class_table`)."""
+    ordered = np.sort(np.asarray(positions, dtype=np.int64))
+    at = np.diff(ordered, prepend=0).tolist()
+    if len(json.dumps(at, separators=(",", ":"))) < total:
+        return {"at": at}
+    return {"sel": _class_table([0] * len(ordered), total, ordered)}
+
+
 def _static_positions(gdf: pd.DataFrame, geometry: WebLayer) -> np.ndarray:
     """Positions of ``gdf``'s index in the static file; ValueError naming unknown codes."""
     positions = pd.Index(geometry.codes).get_indexer(gdf.index.astype(str))
@@ -1252,7 +1264,7 @@ def add_points(
         order = np.argsort(positions, kind="stable")  # rows in file order
         spec = {
             "url": source.url,
-            "sel": _class_table([0] * len(pts), len(source.codes), positions),
+            **_shown_table(positions, len(source.codes)),
             "color": colour,
             "radius": 5,
             "fields": _static_fields(pts, tooltip_fields, source, order),

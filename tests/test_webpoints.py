@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,11 +35,18 @@ def _spec_layers(group) -> list[maps._CanvasPoints]:
     return [e for e in maps._descendants(group) if isinstance(e, maps._CanvasPoints)]
 
 
+def _shown(spec: dict, total: int) -> list[int]:
+    """File positions of the points a layer shows, in file order (as spm_map.js reads them)."""
+    if "at" in spec:
+        return np.cumsum(spec["at"]).tolist()
+    assert len(spec["sel"]) == total
+    return [i for i, c in enumerate(spec["sel"]) if c != "-"]
+
+
 def _tooltip(spec: dict, doc: dict, code: str) -> dict[str, str]:
     """The tooltip the browser shows for point ``code`` (as spm_map.js builds it)."""
     i = doc["codes"].index(code)
-    sel = spec["sel"]
-    j = sum(1 for c in sel[:i] if c != "-")
+    j = _shown(spec, len(doc["codes"])).index(i)
     out = {}
     for f in spec["fields"]:
         if "s" in f:
@@ -60,7 +68,8 @@ def test_category_layers_from_the_places_file(directory):
     gp = _spec_layers(got["gp_practice"])[0].spec
     assert gp["url"] == src.url and "ll" not in gp
     gps = directory[directory["category"].eq("gp_practice")]
-    assert sum(c != "-" for c in gp["sel"]) == len(gps)
+    shown = _shown(gp, len(doc["codes"]))
+    assert sorted(doc["codes"][i] for i in shown) == sorted(gps.index)
     code = gps.index[gps["pcn_lw_per_10k"].notna().to_numpy()][0]
     tip = _tooltip(gp, doc, code)
     assert tip["Place"] == maps._fmt(gps.loc[code, "name"])
@@ -100,7 +109,8 @@ def test_link_workers_and_ha_points_from_files(directory):
     group = layers.add_link_worker_layer(m, gps, points=src)
     specs = [e.spec for e in _spec_layers(group)]
     assert specs and all(s["url"] == src.url for s in specs)
-    assert sum(sum(c != "-" for c in s["sel"]) for s in specs) == len(gps)
+    total = len(src.codes)
+    assert sorted(src.codes[i] for s in specs for i in _shown(s, total)) == sorted(gps.index)
 
     lsoas = io.load_lsoas("iod2025", web=True)
     shown = lsoas[lsoas["borough_code"].eq("E09000030").to_numpy()]
@@ -108,10 +118,11 @@ def test_link_workers_and_ha_points_from_files(directory):
     doc = webpoints.read(webpoints.STATIC_DIR / "ha_points_2021.json.gz")
     group = layers.add_ha_points(maps.base_map(), shown, points=ha)
     specs = [e.spec for e in _spec_layers(group)]
-    drawn = {doc["codes"][i] for s in specs for i, c in enumerate(s["sel"]) if c != "-"}
-    assert drawn == set(shown.index)
+    total = len(doc["codes"])
+    drawn = [doc["codes"][i] for s in specs for i in _shown(s, total)]
+    assert sorted(drawn) == sorted(shown.index)
     code = shown.index[0]
-    (spec,) = [s for s in specs if s["sel"][doc["codes"].index(code)] != "-"]
+    (spec,) = [s for s in specs if doc["codes"].index(code) in _shown(s, total)]
     tip = _tooltip(spec, doc, code)
     assert tip["Neighbourhood (LSOA)"] == maps._fmt(shown.loc[code, "lsoa_name"])
     hh = round(float(shown.loc[code, "ha_households"]))
@@ -122,3 +133,10 @@ def test_missing_file_means_embedded(tmp_path):
     assert webpoints.web_points("places", None, tmp_path) is None
     with pytest.raises(ValueError, match="Unknown points layer"):
         webpoints.file_name("shops")
+
+
+def test_shown_table_is_the_shorter_encoding():
+    few = maps._shown_table(np.array([7, 3, 4]), 1000)
+    assert few == {"at": [3, 1, 3]}  # sorted: 3, 4, 7
+    many = maps._shown_table(np.arange(0, 1000, 2), 1000)
+    assert set(many) == {"sel"} and many["sel"][:4] == "0-0-" and len(many["sel"]) == 1000

@@ -227,8 +227,9 @@
   };
 
   /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers),
-   * or spec.url = a points file (geo/webpoints.py, same layout) and spec.sel = which of its
-   * points are shown (a class table, "-" = not shown); the file's tooltip columns are named
+   * or spec.url = a points file (geo/webpoints.py, same layout) and which of its points are
+   * shown: spec.at (first position, then the gaps between sorted positions) or spec.sel (a
+   * class table, "-" = not shown); the file's tooltip columns are named
    * by the fields' "s". Markers of the same content (spec.id) are made once and moved into
    * each update's group, so repeated updates do not pile up copies (streamlit-folium keeps
    * every old group). */
@@ -246,13 +247,18 @@
         fillColor: spec.color,
         fillOpacity: 0.9,
       };
-      var j = 0;
-      for (var i = 0; i < ll.length / 2; i++) {
-        if (doc && classOf(spec.sel, i) < 0) continue;
+      var shown = []; // file positions of the points drawn, in file order
+      var i;
+      if (doc && spec.at) {
+        for (var a = 0, p = 0; a < spec.at.length; a++) shown.push((p += spec.at[a]));
+      } else {
+        for (i = 0; i < ll.length / 2; i++) if (!doc || classOf(spec.sel, i) >= 0) shown.push(i);
+      }
+      for (var j = 0; j < shown.length; j++) {
+        i = shown[j];
         var m = L.circleMarker([ll[2 * i] / scale, ll[2 * i + 1] / scale], style);
         m._spmI = i;
-        m._spmJ = doc ? j : i;
-        j++;
+        m._spmJ = j;
         markers.push(m);
       }
       pointPools[spec.id || "points" + Math.random()] = markers;
