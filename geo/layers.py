@@ -93,7 +93,7 @@ def _bundled_in(points: WebLayer | None, frame: pd.DataFrame) -> bool:
         return False
     if "origin" in frame.columns and frame["origin"].eq(UPLOAD).any():
         return False
-    return bool(pd.Index(frame.index.astype(str)).isin(points.codes).all())
+    return bool((points.positions(frame.index) >= 0).all())
 
 
 def _layer_name(meta: Mapping, category: str, today_year: int) -> str:

@@ -423,7 +423,7 @@ def _shown_table(positions: np.ndarray, total: int) -> dict[str, Any]:
 
 def _static_positions(gdf: pd.DataFrame, geometry: WebLayer) -> np.ndarray:
     """Positions of ``gdf``'s index in the static file; ValueError naming unknown codes."""
-    positions = pd.Index(geometry.codes).get_indexer(gdf.index.astype(str))
+    positions = geometry.positions(gdf.index)
     if (positions < 0).any():
         unknown = gdf.index[positions < 0][:5].tolist()
         raise ValueError(

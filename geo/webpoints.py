@@ -34,7 +34,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from geo import io
 from geo.indicators import VINTAGES
@@ -197,13 +196,6 @@ def web_points(
         codes=tuple(doc["codes"]),
         columns=tuple(doc.get("columns", {})),
     )
-
-
-def covers(source: WebLayer | None, frame: pd.DataFrame) -> bool:
-    """Whether ``source`` holds every row of ``frame`` (by index), so it can draw them."""
-    if source is None or not len(frame):
-        return False
-    return bool(pd.Index(frame.index.astype(str)).isin(source.codes).all())
 
 
 def main(argv: list[str] | None = None) -> int:
