@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import common
-from geo import layers, maps, provision, webgeom
+from geo import layers, maps, provision, webgeom, webpoints
 from geo.aggregate import MAX_POINTS, points_per_area
 from geo.indicators import DOMAIN_LABELS, VINTAGES
 from geo.selection import Selection, bounds_of, filter_lsoas
@@ -116,7 +116,12 @@ def _build_map(
     ha_main = sel.domain == "ha_share" and "ha_share" in shown.columns
     if ha_main:
         layers.add_ha_layer(
-            m, shown, census=census, show=True, name=f"Housing association homes ({census})"
+            m,
+            shown,
+            census=census,
+            show=True,
+            name=f"Housing association homes ({census})",
+            geometry=webgeom.web_layer("lsoa", sel.vintage),
         )
     else:
         maps.add_choropleth(
@@ -227,7 +232,13 @@ def _add_bundled(
     from geo.directory import CATEGORIES, LINK_WORKERS
 
     if not ha_main:
-        layers.add_ha_points(m, shown, census=census, show=False)
+        layers.add_ha_points(
+            m,
+            shown,
+            census=census,
+            show=False,
+            points=webpoints.web_points("ha_points", sel.vintage),
+        )
     places = common.directory(mode)
     if places is not None and len(places):
         if sel.theme != common.ALL_THEMES:
@@ -243,7 +254,9 @@ def _add_bundled(
             # the user's services are too many to draw one by one: per neighbourhood and theme
             add_services(m, places[mine], show=bool(show_places))
             places = places[~mine]
-        layers.add_category_layers(m, places, CATEGORIES, show=show_places)
+        layers.add_category_layers(
+            m, places, CATEGORIES, show=show_places, points=webpoints.web_points("places")
+        )
     gps = common.gp_practices()
     if gps is not None and len(gps) and mode == "both":
         if sel.boroughs:
@@ -253,6 +266,7 @@ def _add_bundled(
             gps,
             show=sel.domain == "lw_per_10k",
             vintage=str(LINK_WORKERS.get("vintage", "")).split(" (")[0],
+            points=webpoints.web_points("places"),
         )
 
 

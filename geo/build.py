@@ -888,13 +888,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.out.resolve() == DEFAULT_OUT.resolve():
-        # the map's static shapes (static/geo/) are made from the web layers just written
-        from geo import webgeom
+        # the map's static shapes and points (static/geo/) are made from the data just written
+        from geo import webgeom, webpoints
 
-        for path in webgeom.write_all():
+        for path in [*webgeom.write_all(), *webpoints.write_all()]:
             print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     else:
-        print("static/geo/ not updated (it is made from data/); run `python -m geo.webgeom`")
+        print(
+            "static/geo/ not updated (it is made from data/); run `python -m geo.webgeom` "
+            "and `python -m geo.webpoints`"
+        )
     return 0
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo import maps
 from geo.provision import SHORT_SOURCES, UPLOAD
+from geo.webgeom import WebLayer
 
 __all__ = [
     "CATEGORY_COLOURS",
@@ -86,6 +87,15 @@ def _with_lw_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
+def _bundled_in(points: WebLayer | None, frame: pd.DataFrame) -> bool:
+    """Whether the static file ``points`` can draw ``frame``: bundled rows only, all in it."""
+    if points is None or not len(frame):
+        return False
+    if "origin" in frame.columns and frame["origin"].eq(UPLOAD).any():
+        return False
+    return bool((points.positions(frame.index) >= 0).all())
+
+
 def _layer_name(meta: Mapping, category: str, today_year: int) -> str:
     label = str(meta.get("label", category))
     vintage = str(meta.get("vintage", ""))
@@ -102,6 +112,7 @@ def add_category_layers(
     *,
     show: bool | Mapping[str, bool] = False,
     today_year: int | None = None,
+    points: WebLayer | None = None,
 ) -> dict[str, folium.map.Layer]:
     """One points layer per bundled category (and one for the user's services).
 
@@ -118,6 +129,10 @@ def add_category_layers(
         user's services).
     today_year
         For the "old data" mark (default: this year).
+    points
+        The static places file (:func:`geo.webpoints.web_points` ``("places")``): a bundled
+        category whose rows are all in it is drawn from it (positions and tooltip texts
+        fetched once by the browser, not sent with every map update).
 
     Returns
     -------
@@ -154,8 +169,9 @@ def add_category_layers(
             }
         # canvas circle markers, not clusters of DOM icons: lighter, and thousands stay fast
         layer = maps.add_points(
-            m, sub, name=name, tooltip_fields=fields, colour=colour, cluster=False
-        )
+            m, sub, name=name, tooltip_fields=fields, colour=colour, cluster=False,
+            source=points if cat != "upload" and _bundled_in(points, sub) else None,
+        )  # fmt: skip
         # A group holds the layer, so "off" works for clustered layers too (a marker cluster
         # adds itself to its parent whatever its own ``show``).
         group = folium.FeatureGroup(name=_swatch(colour, name), show=on)
@@ -173,12 +189,15 @@ def add_ha_layer(
     census: str = "Census 2021",
     show: bool = False,
     name: str | None = None,
-) -> folium.GeoJson | None:
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer | None:
     """Housing association households per LSOA: share of households (colour) and count (tooltip).
 
     ``lsoas`` needs ``ha_households``, ``households`` and ``ha_share`` (0..1). Classes are
-    London quintiles of the share (mapclassify Quantiles). Returns None when the columns are
-    missing (bundled data not installed).
+    London quintiles of the share (mapclassify Quantiles). With ``geometry`` (the LSOA file of
+    :func:`geo.webgeom.web_layer`), the shapes come from that static file and the map carries
+    only a class per area and the tooltip values, as in :func:`geo.maps.add_choropleth`.
+    Returns None when the columns are missing (bundled data not installed).
     """
     if not {"ha_households", "ha_share"} <= set(lsoas.columns):
         return None
@@ -207,6 +226,31 @@ def add_ha_layer(
         note="London quintiles; 'Social rented: other social rented' (ONS). Households, not "
         "dwellings.",
         legend_position="bottomleft",
+        geometry=geometry,
+    )
+
+
+#: Tooltip columns of :func:`ha_point_frame` (stored in the static housing association file).
+HA_POINT_COLUMNS = ("lsoa_name", "borough_name", "ha_hh", "ha_pct")
+
+
+def ha_point_frame(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """A point inside each LSOA (EPSG:4326, indexed by LSOA code) with its housing
+    association households (``ha_hh``, whole households) and share (``ha_pct``, % of
+    households, one decimal), or None when the columns are missing or there are no rows."""
+    if not {"ha_households", "ha_share"} <= set(lsoas.columns) or lsoas.empty:
+        return None
+    pts = lsoas.to_crs(4326) if lsoas.crs is not None else lsoas
+    return gpd.GeoDataFrame(
+        {
+            "lsoa_name": pts["lsoa_name"].to_numpy() if "lsoa_name" in pts else None,
+            "borough_name": pts["borough_name"].to_numpy() if "borough_name" in pts else None,
+            "ha_hh": pd.to_numeric(pts["ha_households"], errors="coerce").round(0).to_numpy(),
+            "ha_pct": (pd.to_numeric(pts["ha_share"], errors="coerce") * 100).round(1).to_numpy(),
+        },
+        index=pts.index,
+        geometry=pts.geometry.representative_point().to_numpy(),
+        crs=pts.crs,
     )
 
 
@@ -216,28 +260,23 @@ def add_ha_points(
     *,
     census: str = "Census 2021",
     show: bool = False,
+    points: WebLayer | None = None,
 ) -> folium.FeatureGroup | None:
     """Housing association households as a dot per LSOA, coloured by their share of households.
 
     Drawn over the deprivation choropleth (so homes and need are seen together) as canvas circle
     markers at a point inside each LSOA, one class per London quintile of the share, with a
     legend; the tooltip gives the households and the share. Much lighter than a second polygon
-    layer. Returns None when the columns are missing.
+    layer. With ``points`` (:func:`geo.webpoints.web_points` ``("ha_points", vintage)``)
+    holding every LSOA shown, the dots and their tooltip texts come from that static file and
+    the map carries only which dots each class shows. Returns None when the columns are
+    missing.
     """
-    if not {"ha_households", "ha_share"} <= set(lsoas.columns) or lsoas.empty:
+    pts = ha_point_frame(lsoas)
+    if pts is None:
         return None
-    pts = lsoas.to_crs(4326) if lsoas.crs is not None else lsoas
-    pts = gpd.GeoDataFrame(
-        {
-            "lsoa_name": pts["lsoa_name"].to_numpy() if "lsoa_name" in pts else None,
-            "borough_name": pts["borough_name"].to_numpy() if "borough_name" in pts else None,
-            "ha_hh": pd.to_numeric(pts["ha_households"], errors="coerce").round(0).to_numpy(),
-            "ha_pct": (pd.to_numeric(pts["ha_share"], errors="coerce") * 100).round(1).to_numpy(),
-        },
-        geometry=pts.geometry.representative_point().to_numpy(),
-        crs=pts.crs,
-    )
-    share = pts["ha_pct"]
+    source = points if _bundled_in(points, pts) else None
+    share = pd.to_numeric(pts["ha_pct"], errors="coerce")
     edges = np.unique(np.nanquantile(share, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
     # blues: distinct from the purple-green deprivation deciles and the link-worker browns
     colours = list(branca.utilities.color_brewer("Blues", max(len(edges) - 1, 3)))[
@@ -260,8 +299,9 @@ def add_ha_points(
         if rows.empty:
             continue
         layer = maps.add_points(
-            m, rows, name=label, tooltip_fields=fields, colour=colour, cluster=False
-        )
+            m, rows, name=label, tooltip_fields=fields, colour=colour, cluster=False,
+            source=source,
+        )  # fmt: skip
         m._children.pop(layer.get_name(), None)
         group.add_child(layer)
     group.add_to(m)
@@ -298,16 +338,20 @@ def add_link_worker_layer(
     *,
     show: bool = False,
     vintage: str = "November 2025",
+    points: WebLayer | None = None,
 ) -> folium.FeatureGroup:
     """Social prescribing link workers: each GP practice coloured by its PCN's FTE per 10,000.
 
     One layer in the layer control (a group of one circle-marker layer per class) with its own
     legend. Tooltips: practice, PCN, the PCN's FTE per 10,000 registered patients and total
     FTE, registered patients, source. Practices of PCNs with no workforce record are grey and
-    labelled unknown (not zero).
+    labelled unknown (not zero). With ``points`` (the static places file) holding every
+    practice, the dots and tooltip texts come from that file (see
+    :func:`add_category_layers`).
     """
     pts = practices.to_crs(4326) if practices.crs is not None else practices
     pts = pts.assign(lw_text=lw_text(pts))
+    source = points if _bundled_in(points, pts) else None
     rate = pd.to_numeric(pts["pcn_lw_per_10k"], errors="coerce")
     labels, colours, cls = _lw_classes(rate)
     name = f"Link workers per 10,000 patients (PCN, NHS England, {vintage})"
@@ -331,7 +375,7 @@ def add_link_worker_layer(
             continue
         layer = maps.add_points(
             m, rows.drop(columns=["themes"], errors="ignore"), name=label, tooltip_fields=fields,
-            colour=colour, cluster=False,
+            colour=colour, cluster=False, source=source,
         )  # fmt: skip
         m._children.pop(layer.get_name(), None)  # drawn inside the group, not on its own
         group.add_child(layer)

@@ -409,14 +409,27 @@ def _class_table(classes: Sequence[int], total: int, positions: np.ndarray) -> s
     return table.tolist()
 
 
+def _shown_table(positions: np.ndarray, total: int) -> dict[str, Any]:
+    """Which of a static file's ``total`` points are shown, whichever is shorter as JSON:
+    ``{"at": [first, gap, gap, ...]}`` (sorted positions, each after the first as the
+    difference from the previous one: short for a borough's few points) or ``{"sel":
+    class table}`` (one character per point of the file, :func:`_class_table`)."""
+    ordered = np.sort(np.asarray(positions, dtype=np.int64))
+    at = np.diff(ordered, prepend=0).tolist()
+    if len(json.dumps(at, separators=(",", ":"))) < total:
+        return {"at": at}
+    return {"sel": _class_table([0] * len(ordered), total, ordered)}
+
+
 def _static_positions(gdf: pd.DataFrame, geometry: WebLayer) -> np.ndarray:
     """Positions of ``gdf``'s index in the static file; ValueError naming unknown codes."""
-    positions = pd.Index(geometry.codes).get_indexer(gdf.index.astype(str))
+    positions = geometry.positions(gdf.index)
     if (positions < 0).any():
         unknown = gdf.index[positions < 0][:5].tolist()
         raise ValueError(
             f"Areas not in the static geometry file {geometry.url}: {unknown}. "
-            "Regenerate it with `python -m geo.webgeom`."
+            "Regenerate it with `python -m geo.webgeom` (shapes) or `python -m geo.webpoints` "
+            "(points)."
         )
     if len(np.unique(positions)) != len(positions):
         raise ValueError("Duplicate area codes in the layer")
@@ -1199,6 +1212,7 @@ def add_points(
     cluster: bool | None = None,
     max_points: int = 20_000,
     show: bool = True,
+    source: WebLayer | None = None,
 ) -> folium.map.Layer:
     """A layer of points (uploaded homes or services) with escaped tooltips.
 
@@ -1224,6 +1238,11 @@ def add_points(
         Refuse (ValueError) larger layers; filter or aggregate them first.
     show
         Whether the layer is on when the map opens.
+    source
+        A static points file (:func:`geo.webpoints.web_points`) holding every row (by index):
+        the browser then fetches the positions and the tooltip texts the file carries (once,
+        cacheable) and the map carries only which of the file's points it shows, the colour
+        and the tooltip labels (canvas points only). Default: the points are embedded.
 
     Returns
     -------
@@ -1240,6 +1259,22 @@ def add_points(
         group = folium.FeatureGroup(name=_fmt(name), show=show)
         group.add_to(m)
         return group
+    if source is not None and not cluster:
+        positions = _static_positions(pts, source)
+        order = np.argsort(positions, kind="stable")  # rows in file order
+        spec = {
+            "url": source.url,
+            **_shown_table(positions, len(source.codes)),
+            "color": colour,
+            "radius": 5,
+            "fields": _static_fields(pts, tooltip_fields, source, order),
+        }
+        spec["id"] = hashlib.sha256(
+            json.dumps([name, spec], sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()[:16]
+        points = _CanvasPoints(spec, name=_fmt(name), show=show)
+        points.add_to(m)
+        return points
     values = _field_values(pts, tooltip_fields)
     aliases = [_fmt(a) for a in tooltip_fields.values()]
     if not cluster:

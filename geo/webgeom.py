@@ -35,11 +35,12 @@ import argparse
 import gzip
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo import io
@@ -75,6 +76,15 @@ class WebLayer:
     codes: tuple[str, ...]
     columns: tuple[str, ...] = ()
     labels: bool = False
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """``codes`` as an index, built once (its lookup table too)."""
+        return pd.Index(self.codes)
+
+    def positions(self, codes: pd.Index) -> np.ndarray:
+        """Position of each of ``codes`` in the file, -1 where it is not in it."""
+        return self.index.get_indexer(pd.Index(codes).astype(str))
 
 
 def file_name(layer: str, vintage: str) -> str:

@@ -84,3 +84,26 @@ def test_ha_points_legend_and_missing_columns():
     assert layers.lw_text(pd.DataFrame({"pcn_lw_per_10k": [np.nan], "pcn_lw_fte": [np.nan]}))[
         0
     ].startswith("no PCN workforce record")
+
+
+def test_ha_share_choropleth_uses_the_static_geometry():
+    """The housing association share as the main map: shapes from the static LSOA file."""
+    from geo import io, webgeom
+
+    lsoas = io.load_lsoas("iod2025", web=True)
+    assert {"ha_households", "ha_share"} <= set(lsoas.columns)
+    shown = lsoas[lsoas["borough_code"].eq("E09000030").to_numpy()]
+    web = webgeom.web_layer("lsoa", "iod2025")
+    m = maps.base_map()
+    layer = layers.add_ha_layer(m, shown, show=True, geometry=web)
+    assert isinstance(layer, maps._StaticPolygons)
+    spec = layer.spec
+    assert spec["url"] == web.url
+    drawn = [i for i, c in enumerate(spec["cls"]) if c != "-"]
+    assert sorted(web.codes[i] for i in drawn) == sorted(shown.index)  # only the shown areas
+    # names come from the file; the households and the share travel with the map
+    assert [f.get("s") for f in spec["fields"]][:2] == ["lsoa_name", "borough_name"]
+    page = m.get_root().render()
+    assert "Housing association households, % of households (Census 2021)" in page
+    assert shown["lsoa_name"].iloc[0] not in page  # no names or shapes embedded
+    assert '"type": "Polygon"' not in page and '"type":"Polygon"' not in page

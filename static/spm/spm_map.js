@@ -16,6 +16,7 @@
   /* Shapes are decoded when first drawn (a one-borough map decodes only its own areas) into
    * [lat, lng] arrays, so decoding needs no Leaflet (this file may load before it). */
   function decode(doc) {
+    if (doc.format === "spm-webpoints/1") return doc; // points: used as they are
     var s = doc.scale;
     var raw = doc.geometry;
     var shapes = new Array(raw.length);
@@ -225,11 +226,16 @@
     });
   };
 
-  /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers).
-   * Markers of the same content (spec.id) are made once and moved into each update's group,
-   * so repeated updates do not pile up copies (streamlit-folium keeps every old group). */
-  spm.points = function (group, spec) {
-    var ll = spec.ll;
+  /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers),
+   * or spec.url = a points file (geo/webpoints.py, same layout) and which of its points are
+   * shown: spec.at (first position, then the gaps between sorted positions) or spec.sel (a
+   * class table, "-" = not shown); the file's tooltip columns are named
+   * by the fields' "s". Markers of the same content (spec.id) are made once and moved into
+   * each update's group, so repeated updates do not pile up copies (streamlit-folium keeps
+   * every old group). */
+  function drawPoints(group, spec, doc) {
+    var ll = doc ? doc.ll : spec.ll;
+    var scale = doc ? doc.scale : spec.scale;
     var markers = pointPools[spec.id];
     if (!markers) {
       markers = [];
@@ -241,9 +247,17 @@
         fillColor: spec.color,
         fillOpacity: 0.9,
       };
-      for (var j = 0; j < ll.length / 2; j++) {
-        var m = L.circleMarker([ll[2 * j] / spec.scale, ll[2 * j + 1] / spec.scale], style);
-        m._spmI = j;
+      var shown = []; // file positions of the points drawn, in file order
+      var i;
+      if (doc && spec.at) {
+        for (var a = 0, p = 0; a < spec.at.length; a++) shown.push((p += spec.at[a]));
+      } else {
+        for (i = 0; i < ll.length / 2; i++) if (!doc || classOf(spec.sel, i) >= 0) shown.push(i);
+      }
+      for (var j = 0; j < shown.length; j++) {
+        i = shown[j];
+        var m = L.circleMarker([ll[2 * i] / scale, ll[2 * i + 1] / scale], style);
+        m._spmI = i;
         m._spmJ = j;
         markers.push(m);
       }
@@ -255,9 +269,15 @@
       markers[n]._spmGroup = inner;
       inner.addLayer(markers[n]);
     }
-    bindTooltip(inner, spec.fields, {columns: {}});
+    bindTooltip(inner, spec.fields, {columns: doc ? doc.columns : {}});
     group.addLayer(inner);
     return markers.length;
+  }
+  spm.points = function (group, spec) {
+    if (!spec.url) return drawPoints(group, spec, null);
+    return spm.load(spec.url).then(function (doc) {
+      return drawPoints(group, spec, doc);
+    });
   };
 
   /* Fit the map to bounds once per distinct view (not again on a restyle). */
