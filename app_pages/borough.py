@@ -89,6 +89,7 @@ with right:
             "population": "Population",
         }
     )
+    ranked.index.name = "LSOA code"
     st.caption(
         f"{DOMAIN_LABELS[d]}, ranked (1 = most deprived in England); deciles {sel.deciles[0]}–{sel.deciles[1]}."
     )
