@@ -157,8 +157,21 @@ def _dumps(doc: dict) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def write_if_changed(path: Path, doc: dict) -> bool:
+    """Write ``doc`` to ``path`` as deterministic gzip JSON; True when the file changed.
+
+    A file whose content is already ``doc`` is left alone, so its modification time (and the
+    browser's cached copy) stays valid. Shared by :mod:`geo.webpoints`.
+    """
+    raw = _dumps(doc)
+    if path.is_file() and gzip.decompress(path.read_bytes()) == raw:
+        return False
+    path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    return True
+
+
 def read(path: Path) -> dict:
-    """The decoded content of a static geometry file."""
+    """The decoded content of a static geometry or points file."""
     with gzip.open(path, "rb") as fh:
         return json.loads(fh.read().decode("utf-8"))
 
@@ -175,11 +188,8 @@ def write_all(out_dir: Path | None = None) -> list[Path]:
     for vintage in VINTAGES:
         for layer in LAYERS:
             path = out_dir / file_name(layer, vintage)
-            raw = _dumps(generate(layer, vintage))
-            if path.is_file() and gzip.decompress(path.read_bytes()) == raw:
-                continue
-            path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-            written.append(path)
+            if write_if_changed(path, generate(layer, vintage)):
+                written.append(path)
     return written
 
 

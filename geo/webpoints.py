@@ -27,8 +27,6 @@ content changes. Regenerate after ``python -m geo.build``::
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,7 +35,7 @@ import numpy as np
 
 from geo import io
 from geo.indicators import VINTAGES
-from geo.webgeom import SCALE, STATIC_DIR, STATIC_URL, WebLayer
+from geo.webgeom import SCALE, STATIC_DIR, STATIC_URL, WebLayer, read, write_if_changed
 
 __all__ = [
     "FORMAT",
@@ -146,16 +144,6 @@ def _targets() -> list[tuple[str, str | None]]:
     return [("places", None), *(("ha_points", v) for v in VINTAGES)]
 
 
-def _dumps(doc: dict) -> bytes:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def read(path: Path) -> dict:
-    """The decoded content of a static points file."""
-    with gzip.open(path, "rb") as fh:
-        return json.loads(fh.read().decode("utf-8"))
-
-
 def write_all(out_dir: Path | None = None) -> list[Path]:
     """Write every points file to ``out_dir`` (default ``static/geo``).
 
@@ -170,11 +158,8 @@ def write_all(out_dir: Path | None = None) -> list[Path]:
         if doc is None:
             continue
         path = out_dir / file_name(layer, vintage)
-        raw = _dumps(doc)
-        if path.is_file() and gzip.decompress(path.read_bytes()) == raw:
-            continue
-        path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-        written.append(path)
+        if write_if_changed(path, doc):
+            written.append(path)
     return written
 
 
