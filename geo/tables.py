@@ -344,18 +344,6 @@ def _sniff_zip(data: bytes) -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------
 # CSV / text
 # --------------------------------------------------------------------------------------------
-def _is_utf8(data: bytes) -> bool:
-    """True if ``data`` is valid UTF-8 (checked in 1 MB chunks: no full-size copy)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for start in range(0, len(data), _CHUNK):
-            decoder.decode(data[start : start + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _decodes(data: bytes, encoding: str) -> bool:
     """True if all of ``data`` decodes with ``encoding`` (chunked, bounded memory)."""
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -377,7 +365,7 @@ def _encoding(data: bytes) -> str:
         wide = _wide_unicode(data[:_HEAD_BYTES])
         if wide:
             return wide
-    if _is_utf8(data):
+    if _decodes(data, "utf-8"):
         return "utf-8"
     if _decodes(data, "cp1252"):
         return "cp1252"
