@@ -136,7 +136,7 @@ with right:
                 "ha_households_in_20": "HA households in most deprived 20%",
                 "lw_per_10k": "Link-worker FTE per 10,000 patients (borough's practices)",
             }
-        ),
+        ).rename_axis("Borough code"),
         width="stretch",
         height=33 * 19,
     )
