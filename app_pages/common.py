@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import folium
 import folium.plugins
 import geopandas as gpd
@@ -70,11 +73,9 @@ def postcodes() -> pd.DataFrame | None:
 MODE_KEY = "data_mode"
 
 
-def _load(name: str):
-    """``io.<name>()``, or None when that bundled layer is not installed (message logged)."""
-    loader = getattr(io, name, None)
-    if loader is None:
-        return None
+def _load(loader: Callable[[], Any]) -> Any:
+    """``loader()`` (an ``io.load_*`` function), or None when that bundled layer is missing or
+    unreadable: the pages then say that no bundled data is installed."""
     try:
         return loader()
     except io.DataError:
@@ -87,19 +88,19 @@ def bundled_directory() -> gpd.GeoDataFrame | None:
 
     Shared by every session (cache_resource): callers must not modify it.
     """
-    services = _load("load_services")
+    services = _load(io.load_services)
     if services is None:
         return None
     from geo.directory import CATEGORIES, NO_OPEN_DATA
 
     return provision.bundled_directory(
-        services, _load("load_parks"), categories=CATEGORIES, no_open_data=NO_OPEN_DATA
+        services, _load(io.load_parks), categories=CATEGORIES, no_open_data=NO_OPEN_DATA
     )
 
 
 @st.cache_resource(show_spinner=False)
 def park_edges() -> gpd.GeoDataFrame | None:
-    return _load("load_park_edges")
+    return _load(io.load_park_edges)
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,7 +112,7 @@ def bundled_supply() -> gpd.GeoDataFrame | None:
 
 @st.cache_resource(show_spinner=False)
 def link_workers() -> pd.DataFrame | None:
-    return _load("load_link_workers")
+    return _load(io.load_link_workers)
 
 
 def gp_practices() -> gpd.GeoDataFrame | None:
