@@ -56,7 +56,6 @@ from shapely.ops import polylabel
 from geo.webgeom import WebLayer
 
 __all__ = [
-    "CLUSTER_THRESHOLD",
     "DECILE_COLOURS",
     "FALLBACK_TILES",
     "LONDON_BOUNDS",
@@ -114,10 +113,6 @@ THEME_COLOURS: tuple[str, ...] = (
     "#8C510A",
     "#F0E442",
 )
-
-#: Kept for compatibility: points are no longer clustered by default (canvas markers scale to
-#: tens of thousands); ``cluster=True`` still clusters.
-CLUSTER_THRESHOLD = 500
 
 #: The browser code of the static-geometry layers (``static/spm/spm_map.js``, served by
 #: Streamlit at ``/app/static``).
