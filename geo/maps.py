@@ -785,25 +785,33 @@ class _FitOnce(JSCSSMixin, MacroElement):
         self.options = dict(options or {})
 
 
-class _StartHidden(MacroElement):
-    """Takes its parent layer off the map right after it is first added, so that a layer
-    made with ``show=False`` starts switched off in a map update too (streamlit-folium adds
-    every updated group to the map); the layer control follows."""
+class _Visibility(MacroElement):
+    """Whether its parent layer (a map update's group) is on the map: the user's last choice
+    for a layer of the same name in this map frame's layer control, else ``show``.
+
+    streamlit-folium adds every updated group to the map; a group that should be off takes
+    itself off right after it is added (the layer control follows). So a layer made with
+    ``show=False`` starts switched off, and a layer the user switched on (or off) stays so
+    when the selection changes and the layers are replaced (``spm.visibility`` in
+    ``static/spm/spm_map.js``).
+    """
+
+    default_js = [("spm_map", SPM_JS)]
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.once("add", function (e) {
-            var layer = e.target, map = layer._map;
-            setTimeout(function () { map.removeLayer(layer); }, 0);
-        });
+        spm.visibility({{ this._parent.get_name() }}, {{ this.layer_name|tojson }},
+                       {{ this.show|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, layer_name: str, show: bool) -> None:
         super().__init__()
-        self._name = "StartHidden"
+        self._name = "Visibility"
+        self.layer_name = str(layer_name)
+        self.show = bool(show)
 
 
 def _ensure_css(m: folium.Map) -> None:
@@ -1590,9 +1598,10 @@ def split_for_update(m: folium.Map) -> MapUpdate:
     -------
     MapUpdate
         ``m`` itself without its overlays, the groups in drawing order (the first shown one
-        also fits the view, once per distinct bounds; those made with ``show=False`` take
-        themselves off the map when added), the layer control taken off ``m`` (None if it
-        had none) and the fitted ``[[south, west], [north, east]]`` (None if not fitted).
+        also fits the view, once per distinct bounds; those made with ``show=False``, or
+        switched off by the user in the same frame, take themselves off the map when added),
+        the layer control taken off ``m`` (None if it had none) and the fitted
+        ``[[south, west], [north, east]]`` (None if not fitted).
     """
     control: folium.LayerControl | None = None
     fit: folium.map.FitBounds | None = None
@@ -1625,9 +1634,11 @@ def split_for_update(m: folium.Map) -> MapUpdate:
             group.show = layer.show
             layer.show = True
             group.add_child(layer)
-        if not group.show:
-            group.add_child(_StartHidden())
-        else:
+        if group.control:
+            group.add_child(_Visibility(group.layer_name, group.show))
+        elif not group.show:
+            group.add_child(_Visibility(group.layer_name, False))
+        if group.show:
             shown.append(group)
         home[id(layer)] = group
         groups.append(group)
@@ -1654,7 +1665,7 @@ def split_for_update(m: folium.Map) -> MapUpdate:
             if isinstance(e, _SpmLayer) and "url" in e.spec
         )
     )
-    if urls:
-        prefetch = f"{SPM_JS}?prefetch={','.join(urls)}"
-        m.default_js = [("spm_map_prefetch", prefetch), *type(m).default_js]
+    # Always loaded: the groups' own scripts call it (spm.visibility, spm.fit).
+    prefetch = f"{SPM_JS}?prefetch={','.join(urls)}" if urls else SPM_JS
+    m.default_js = [("spm_map_prefetch", prefetch), *type(m).default_js]
     return MapUpdate(m, groups, control, fit.bounds if fit is not None else None)

@@ -296,6 +296,53 @@ def test_hover_tooltip_and_restyle_in_place(page, app_url, artifacts):
     assert "Health deprivation and disability decile" in text and "IMD decile" in text
 
 
+# JavaScript run inside the map's frame: each layer-control entry's name and whether it is on.
+LAYER_CHOICES = """() => Array.from(
+  document.querySelectorAll('.leaflet-control-layers-overlays label')
+).map(l => [l.innerText.trim(), l.querySelector('input').checked])"""
+
+
+BOROUGH = "E09000030"  # Tower Hamlets
+
+
+def test_layer_choices_survive_a_new_selection(page, app_url, artifacts):
+    """Layers the user switches on (or off) in the layer control stay so when the selection
+    changes and the map's layers are replaced."""
+    places = io.load_services()
+    n_gp = int(((places["category"] == "gp_practice") & (places["borough_code"] == BOROUGH)).sum())
+    page.goto(f"{app_url}/?borough={BOROUGH}")
+    frame, _ = _map_frame(page, ready=lambda c: c["polygons"] > 100)
+    frame.locator(".leaflet-control-layers").hover()
+    before = dict(frame.evaluate(LAYER_CHOICES))
+    gp = next(n for n in before if n.startswith("● GP practices"))
+    boroughs = "Boroughs"
+    assert before[gp] is False and before[boroughs] is True  # the map's defaults
+    frame.locator("label", has_text=gp).locator("input").click()
+    frame.locator("label", has_text=boroughs).locator("input").click()
+    assert frame.evaluate(COUNT_LAYERS)["circles"] == n_gp > 0  # the borough's practices
+    page.mouse.move(5, 5)
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Indicator").click()
+    page.get_by_role("option", name="Income", exact=True).click()
+    deadline = time.time() + 60
+    after: dict = {}
+    while time.time() < deadline:
+        after = dict(frame.evaluate(LAYER_CHOICES))
+        if any(n.startswith("Deprivation: Income") for n in after):
+            break
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(500)
+    after = dict(frame.evaluate(LAYER_CHOICES))
+    assert any(n.startswith("Deprivation: Income") for n in after), after  # new layers
+    assert after[gp] is True and after[boroughs] is False, after  # the user's choices kept
+    others = [n for n in after if n.startswith("●") and n != gp]
+    assert others and not any(after[n] for n in others), after  # the rest as the map says
+    counts = frame.evaluate(COUNT_LAYERS)
+    assert counts["circles"] == n_gp, counts  # the same GP practices, drawn once
+    page.screenshot(path=str(artifacts / "layer_choices_kept.png"))
+
+
 # JavaScript run inside the map's frame: the screen position of a circle marker whose tooltip
 # shows a PCN's link-worker rate (a GP practice of the link-worker layer), or null.
 GP_MARKER_POSITION = """() => {

@@ -1052,9 +1052,15 @@ def test_split_for_update_keeps_hidden_layers_hidden(points, lsoas):
     layers = maps.add_services_by_theme(m, points, show=False)
     base, groups, control, _ = maps.split_for_update(maps.finish(m))
     assert len(groups) == 1 + len(layers)
-    hidden = [
-        g for g in groups if any(isinstance(c, maps._StartHidden) for c in g._children.values())
-    ]
+    flags = {
+        g.layer_name: c.show
+        for g in groups
+        for c in g._children.values()
+        if isinstance(c, maps._Visibility)
+    }
+    # every layer in the control says whether it starts on (the user's choice can override)
+    assert flags == {g.layer_name: g.show for g in groups if g.control}
+    hidden = [g for g in groups if flags.get(g.layer_name) is False]
     assert [g.layer_name for g in hidden] == [layer.layer_name for layer in layers.values()]
     # the view is fitted by the shown layer's group, not by one that takes itself off the map
     assert any(isinstance(c, maps._FitOnce) for c in groups[0]._children.values())
@@ -1062,4 +1068,8 @@ def test_split_for_update_keeps_hidden_layers_hidden(points, lsoas):
     st_folium = pytest.importorskip("streamlit_folium")
     base.get_root().render()
     update = st_folium._get_feature_group_string(groups[1], base, 1)
-    assert "map.removeLayer(layer)" in update
+    call = re.search(r"spm\.visibility\((\w+), (.*),\s+(true|false)\);", update)
+    assert call is not None, update
+    assert call[1] == groups[1].get_name() and call[3] == "false"
+    assert json.loads(call[2]) == groups[1].layer_name  # a JSON string, not code
+    assert "spm_map.js" in base.get_root().render()  # spm.visibility is defined there

@@ -280,6 +280,38 @@
     });
   };
 
+  /* Layer visibility across map updates. streamlit-folium replaces every overlay group (and
+   * the layer control) when the selection changes; a layer the user switched on or off in
+   * the layer control keeps that choice in its replacement (same name), others start as
+   * their map says (show). A group that should be off takes itself off right after
+   * streamlit-folium adds it. Choices last as long as the map frame. */
+  var choices = {}; // layer name -> checked, from the user's clicks in the layer control
+  var groupNames = {}; // Leaflet id of a group -> its layer name
+  spm.visibility = function (group, name, show) {
+    groupNames[L.stamp(group)] = name;
+    var on = Object.prototype.hasOwnProperty.call(choices, name) ? choices[name] : show;
+    if (on) return;
+    function off() {
+      setTimeout(function () {
+        if (group._map) group._map.removeLayer(group);
+      }, 0);
+    }
+    // a shown group has already added itself; streamlit-folium adds the others next
+    if (group._map) off();
+    else group.once("add", off);
+  };
+  spm.choices = choices;
+  document.addEventListener(
+    "change",
+    function (e) {
+      var t = e.target;
+      if (!t || !t.classList || !t.classList.contains("leaflet-control-layers-selector")) return;
+      var name = groupNames[t.layerId];
+      if (name !== undefined && t.type === "checkbox") choices[name] = t.checked;
+    },
+    true
+  );
+
   /* Fit the map to bounds once per distinct view (not again on a restyle). */
   var lastFit = null;
   spm.fit = function (group, bounds, opts) {
