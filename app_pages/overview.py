@@ -60,97 +60,110 @@ mapping.show_map(m, key="overview_map")
 common.mode_caption("services")
 common.sources_caption()
 
-if sel.is_iod:
-    table = borough_comparison(common.boroughs(sel.vintage), sel.domain)
-else:
-    table = borough_comparison(common.boroughs(sel.vintage), "imd")
-left, right = st.columns([2, 3], gap="medium")
-with left:
-    st.subheader("Boroughs compared")
-    st.caption(
-        f"Share of each borough's neighbourhoods in England's most deprived 10% "
-        f"({DOMAIN_LABELS[dd]}, {VINTAGES[sel.vintage]['label']})."
-        + (
-            ""
-            if sel.is_iod
-            else f" The map shows {INDICATOR_LABELS[sel.domain].lower()}; the borough figures "
-            "for it are in the table on the right."
-        )
-    )
-    chart_data = table.assign(
-        selected=table.index.isin(sel.boroughs) if sel.boroughs else True
-    ).reset_index()
-    chart = (
-        alt.Chart(chart_data)
-        .mark_bar()
-        .encode(
-            x=alt.X("share_10:Q", title="% of LSOAs in most deprived 10%"),
-            y=alt.Y(
-                "borough_name:N",
-                sort="-x",
-                title=None,
-                axis=alt.Axis(labelOverlap=False, labelLimit=160),
-            ),
-            color=alt.condition(alt.datum.selected, alt.value("#08519c"), alt.value("#c6dbef")),
-            tooltip=[
-                alt.Tooltip("borough_name:N", title="Borough"),
-                alt.Tooltip("share_10:Q", title="% most deprived 10%"),
-                alt.Tooltip("share_20:Q", title="% most deprived 20%"),
-                alt.Tooltip("avg_score:Q", title="Average score"),
-                alt.Tooltip("avg_score_rank:Q", title="Rank in London (1 = most deprived)"),
-            ],
-        )
-        .properties(height=33 * 19)
-    )
-    st.altair_chart(chart, width="stretch")
-
-with right:
-    bor = common.boroughs(sel.vintage)
-    if "ha_households" in bor.columns:
-        table = table.join(
-            bor[["ha_households", "ha_share", "ha_households_in_10", "ha_households_in_20"]].assign(
-                ha_share=lambda f: (f["ha_share"] * 100).round(1)
+# The borough comparison (chart and table) is drawn only while its expander is open: a chart
+# and a table in the first render make the browser load their code before it creates the map
+# frame, which delayed the map's first paint by about 0.4 s (bench/bench_app.py).
+compare = st.expander(
+    "**Compare boroughs**: chart and table of all 33, with a CSV download",
+    key="compare_boroughs",
+    on_change="rerun",
+    icon=":material/bar_chart:",
+)
+if compare.open:
+    with compare:
+        if sel.is_iod:
+            table = borough_comparison(common.boroughs(sel.vintage), sel.domain)
+        else:
+            table = borough_comparison(common.boroughs(sel.vintage), "imd")
+        left, right = st.columns([2, 3], gap="medium")
+        with left:
+            st.subheader("Boroughs compared")
+            st.caption(
+                f"Share of each borough's neighbourhoods in England's most deprived 10% "
+                f"({DOMAIN_LABELS[dd]}, {VINTAGES[sel.vintage]['label']})."
+                + (
+                    ""
+                    if sel.is_iod
+                    else f" The map shows {INDICATOR_LABELS[sel.domain].lower()}; the borough figures "
+                    "for it are in the table on the right."
+                )
             )
-        )
-    gps = common.gp_practices()
-    if gps is not None and sel.vintage == "iod2025":
-        lwb = provision.borough_link_workers(gps)
-        table = table.join(lwb[["lw_per_10k"]].round(2))
-    if sel.domain == "ha_share" and "ha_share" in table.columns:
-        table = table.sort_values("ha_share", ascending=False)
-    elif sel.domain == "lw_per_10k" and "lw_per_10k" in table.columns:
-        table = table.sort_values("lw_per_10k", ascending=False)
-    st.subheader("Borough table")
-    st.dataframe(
-        table.rename(
-            columns={
-                "borough_name": "Borough",
-                "inner_outer": "Inner/Outer",
-                "share_10": "% LSOAs most deprived 10%",
-                "share_20": "% LSOAs most deprived 20%",
-                "avg_score": "Average score (population-weighted)",
-                "avg_score_rank": "Rank of average score in London",
-                "ha_households": "Housing association households (Census)",
-                "ha_share": "% households renting from a housing association",
-                "ha_households_in_10": "HA households in most deprived 10%",
-                "ha_households_in_20": "HA households in most deprived 20%",
-                "lw_per_10k": "Link-worker FTE per 10,000 patients (borough's practices)",
-            }
-        ).rename_axis("Borough code"),
-        width="stretch",
-        height=33 * 19,
-    )
-    st.download_button(
-        "Download borough table (CSV)",
-        data=lambda: safe_csv(  # made when clicked, not on every rerun
-            table.reset_index(),
-            header_lines=[
-                f"indicator={sel.domain}",
-                f"vintage={sel.vintage}",
-                common.SOURCES_SHORT,
-            ],
-        ),
-        file_name=f"boroughs_{sel.domain}_{sel.vintage}.csv",
-        mime="text/csv",
-        on_click="ignore",  # a download needs no rerun
-    )
+            chart_data = table.assign(
+                selected=table.index.isin(sel.boroughs) if sel.boroughs else True
+            ).reset_index()
+            chart = (
+                alt.Chart(chart_data)
+                .mark_bar()
+                .encode(
+                    x=alt.X("share_10:Q", title="% of LSOAs in most deprived 10%"),
+                    y=alt.Y(
+                        "borough_name:N",
+                        sort="-x",
+                        title=None,
+                        axis=alt.Axis(labelOverlap=False, labelLimit=160),
+                    ),
+                    color=alt.condition(
+                        alt.datum.selected, alt.value("#08519c"), alt.value("#c6dbef")
+                    ),
+                    tooltip=[
+                        alt.Tooltip("borough_name:N", title="Borough"),
+                        alt.Tooltip("share_10:Q", title="% most deprived 10%"),
+                        alt.Tooltip("share_20:Q", title="% most deprived 20%"),
+                        alt.Tooltip("avg_score:Q", title="Average score"),
+                        alt.Tooltip("avg_score_rank:Q", title="Rank in London (1 = most deprived)"),
+                    ],
+                )
+                .properties(height=33 * 19)
+            )
+            st.altair_chart(chart, width="stretch")
+
+        with right:
+            bor = common.boroughs(sel.vintage)
+            if "ha_households" in bor.columns:
+                table = table.join(
+                    bor[
+                        ["ha_households", "ha_share", "ha_households_in_10", "ha_households_in_20"]
+                    ].assign(ha_share=lambda f: (f["ha_share"] * 100).round(1))
+                )
+            gps = common.gp_practices()
+            if gps is not None and sel.vintage == "iod2025":
+                lwb = provision.borough_link_workers(gps)
+                table = table.join(lwb[["lw_per_10k"]].round(2))
+            if sel.domain == "ha_share" and "ha_share" in table.columns:
+                table = table.sort_values("ha_share", ascending=False)
+            elif sel.domain == "lw_per_10k" and "lw_per_10k" in table.columns:
+                table = table.sort_values("lw_per_10k", ascending=False)
+            st.subheader("Borough table")
+            st.dataframe(
+                table.rename(
+                    columns={
+                        "borough_name": "Borough",
+                        "inner_outer": "Inner/Outer",
+                        "share_10": "% LSOAs most deprived 10%",
+                        "share_20": "% LSOAs most deprived 20%",
+                        "avg_score": "Average score (population-weighted)",
+                        "avg_score_rank": "Rank of average score in London",
+                        "ha_households": "Housing association households (Census)",
+                        "ha_share": "% households renting from a housing association",
+                        "ha_households_in_10": "HA households in most deprived 10%",
+                        "ha_households_in_20": "HA households in most deprived 20%",
+                        "lw_per_10k": "Link-worker FTE per 10,000 patients (borough's practices)",
+                    }
+                ).rename_axis("Borough code"),
+                width="stretch",
+                height=33 * 19,
+            )
+            st.download_button(
+                "Download borough table (CSV)",
+                data=lambda: safe_csv(  # made when clicked, not on every rerun
+                    table.reset_index(),
+                    header_lines=[
+                        f"indicator={sel.domain}",
+                        f"vintage={sel.vintage}",
+                        common.SOURCES_SHORT,
+                    ],
+                ),
+                file_name=f"boroughs_{sel.domain}_{sel.vintage}.csv",
+                mime="text/csv",
+                on_click="ignore",  # a download needs no rerun
+            )

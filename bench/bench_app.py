@@ -516,6 +516,35 @@ def _change_borough(page) -> Callable[[], None]:
     return lambda: page.keyboard.press("Enter")
 
 
+def _circles(page) -> int:
+    """Circle markers on the page's Leaflet map(s)."""
+    n = 0
+    for frame in page.frames:
+        with contextlib.suppress(Exception):  # a frame navigating or detached
+            if frame.evaluate("typeof L !== 'undefined' && !!window.L.Map"):
+                n += frame.evaluate(COUNT_CIRCLES)
+    return n
+
+
+def _switch_all_layers_on(page, timeout: float = 60) -> int:
+    """Click every unticked entry of the map's layer list; wait until the circle markers
+    stop growing; their number."""
+    for frame in page.frames:
+        with contextlib.suppress(Exception):
+            frame.evaluate(
+                "document.querySelectorAll('.leaflet-control-layers-overlays input')"
+                ".forEach(i => { if (!i.checked) i.click(); })"
+            )
+    last, end = -1, time.time() + timeout
+    while time.time() < end:
+        page.wait_for_timeout(500)
+        n = _circles(page)
+        if n == last:
+            return n
+        last = n
+    return last
+
+
 CHANGES: dict[str, Callable[[Any], Callable[[], None]]] = {
     "indicator": _change_indicator,
     "deciles": _change_deciles,
@@ -524,10 +553,20 @@ CHANGES: dict[str, Callable[[Any], Callable[[], None]]] = {
 
 
 def _load(
-    browser, url: str, expect: dict[str, int], view: str, changes: bool, timeout: float = 180
+    browser,
+    url: str,
+    expect: dict[str, int],
+    view: str,
+    changes: bool,
+    timeout: float = 180,
+    all_layers: bool = False,
 ) -> dict[str, Any]:
     """One page load in a new context: first paint, websocket bytes, and (``changes``) the
-    repaint time and websocket bytes of each sidebar change in :data:`CHANGES`."""
+    repaint time and websocket bytes of each sidebar change in :data:`CHANGES`.
+
+    With ``all_layers``, every layer in the map's layer list is switched on (as a user would,
+    by clicking it) before the changes; the circle markers drawn are counted then and after
+    each change (``*_circles``)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1300})
     try:
         context.add_init_script(PAINT_PROBE.replace("__EXPECT__", str(expect[view])))
@@ -543,6 +582,8 @@ def _load(
         }
         sock.wait_idle(page)
         out["ws_bytes"] = sock.bytes
+        if all_layers:
+            out["circles"] = _switch_all_layers_on(page)
         if not changes:
             return out
         for name, prepare in CHANGES.items():
@@ -564,6 +605,8 @@ def _load(
             out[f"{name}_polygons"] = int(hit["polygons"])
             sock.wait_idle(page)
             out[f"{name}_ws_bytes"] = sock.bytes
+            if all_layers:
+                out[f"{name}_circles"] = _circles(page)
             page.keyboard.press("Escape")
         return out
     finally:
@@ -655,6 +698,11 @@ def browser_flow(apps: dict[str, Path], loads: int, tmp: Path, services: int = 0
                             out[name][view].append(
                                 _load(browser, server.url + path, expect, view, view == "london")
                             )
+                # the app again with every layer of its layer list switched on
+                out[OURS]["all_layers"] = [
+                    _load(browser, servers[OURS].url + "/", expect, "london", True, all_layers=True)
+                    for _ in range(loads)
+                ]
                 for name, server in servers.items():
                     out[name]["mem_all"] = server.memory_mb()
                 if services:
@@ -985,6 +1033,24 @@ def _rows(results: dict[str, Any], services: int) -> list[tuple[str, str, Any, A
                 med(bb, "borough", "frame"),
             ),
             *(
+                (
+                    f"3a. every layer on: {label} (ms)"
+                    if key.endswith("repaint")
+                    else f"3a. every layer on: {label} (KB)",
+                    "London" if "borough" not in key else BOROUGH_NAME,
+                    med(ob, "all_layers", key, 1000 if key.endswith("repaint") else 1 / 1024),
+                    med(bb, "london", key, 1000 if key.endswith("repaint") else 1 / 1024),
+                )
+                for key, label in (
+                    ("indicator_repaint", "Indicator -> health, until repainted"),
+                    ("indicator_ws_bytes", "Indicator -> health, websocket bytes"),
+                    ("deciles_repaint", "Deciles -> 1-9, until repainted"),
+                    ("deciles_ws_bytes", "Deciles -> 1-9, websocket bytes"),
+                    ("switch_borough_repaint", "switch to Tower Hamlets, until repainted"),
+                )
+                if "all_layers" in ob
+            ),
+            *(
                 [
                     (
                         "3s. overview after the upload: map paint (ms)",
@@ -1105,6 +1171,15 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"Leaflet polygons drawn, {name}: London {res['london'][-1]['polygons']:,}, "
                 f"{BOROUGH_NAME} {res['borough'][-1]['polygons']:,}"
+            )
+        every = results[OURS]["browser"].get("all_layers")
+        if every:
+            kept = [(r["circles"], r["indicator_circles"], r["deciles_circles"]) for r in every]
+            print(
+                "3a: the app's London page with every layer of its layer list switched on "
+                "(a click each); circle markers drawn (on, after indicator, after deciles): "
+                + "; ".join(f"{a:,} / {b:,} / {c:,}" for a, b, c in kept)
+                + "; the baseline column repeats its plain London numbers."
             )
         svc = results[OURS]["browser"].get("services")
         if svc:

@@ -796,8 +796,6 @@ class _Visibility(MacroElement):
     ``static/spm/spm_map.js``).
     """
 
-    default_js = [("spm_map", SPM_JS)]
-
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -1653,19 +1651,28 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         shown[0].add_child(_FitOnce(fit.bounds, opts))
     lat, lon = (LONDON_BOUNDS[1] + LONDON_BOUNDS[3]) / 2, (LONDON_BOUNDS[0] + LONDON_BOUNDS[2]) / 2
     m.location = [lat, lon]
-    # Load spm_map.js before Leaflet, naming the geometry files, so that they are fetched
-    # and parsed while Leaflet and the map script are still loading (the frame loads the
-    # map's own scripts first). The script tags are not part of the map script: a new
-    # selection does not reload the frame for them.
+    # Load spm_map.js before Leaflet, naming the files of the layers shown at first, so that
+    # they are fetched and parsed while Leaflet and the map script are still loading (the
+    # frame loads the map's own scripts first; a layer switched off fetches its file when it
+    # is switched on). The script tags are not part of the map script: a new selection does
+    # not reload the frame for them.
     urls = list(
         dict.fromkeys(
             e.spec["url"]
             for g in groups
+            if g.show
             for e in _descendants(g)
             if isinstance(e, _SpmLayer) and "url" in e.spec
         )
     )
-    # Always loaded: the groups' own scripts call it (spm.visibility, spm.fit).
+    # Always loaded: the groups' own scripts call it (spm.visibility, spm.fit). The layers'
+    # own link to the same script (without the file list) is dropped: streamlit-folium loads
+    # a map's scripts one after the other, so a second link cost a round trip before the map.
     prefetch = f"{SPM_JS}?prefetch={','.join(urls)}" if urls else SPM_JS
     m.default_js = [("spm_map_prefetch", prefetch), *type(m).default_js]
+    for g in groups:
+        for e in _descendants(g):
+            links = getattr(e, "default_js", None)
+            if links and any(url == SPM_JS for _, url in links):
+                e.default_js = [(n, url) for n, url in links if url != SPM_JS]
     return MapUpdate(m, groups, control, fit.bounds if fit is not None else None)

@@ -75,8 +75,13 @@ def test_every_page_runs_with_uploaded_services(page):
 def test_filters_change_what_is_shown():
     at = _app()
     assert _metric(at, "Neighbourhoods shown") == "4,994"
+    # the borough comparison is drawn only once its expander is opened
+    assert not at.dataframe and not at.get("vega_lite_chart")
+    at.session_state["compare_boroughs"] = True
+    at.run()
     table = at.dataframe[0].value
     assert len(table) == 33
+    assert len(at.get("vega_lite_chart")) == 1
     at.sidebar.multiselect[0].select("E09000030").run()
     assert _metric(at, "Neighbourhoods shown") == "169"
     assert _query(at) == {"borough": "E09000030"}

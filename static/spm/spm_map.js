@@ -273,11 +273,32 @@
     group.addLayer(inner);
     return markers.length;
   }
+  /* Resolves once layer is on a map and still there a moment later: a layer that starts
+   * switched off is added and taken off again at once (spm.visibility), and its points file
+   * is not fetched and decoded until the user switches it on. */
+  function whenShown(layer) {
+    return new Promise(function (resolve) {
+      function check() {
+        setTimeout(function () {
+          setTimeout(function () {
+            if (layer._map) resolve();
+            else layer.once("add", check);
+          }, 0);
+        }, 0);
+      }
+      if (layer._map) check();
+      else layer.once("add", check);
+    });
+  }
   spm.points = function (group, spec) {
     if (!spec.url) return drawPoints(group, spec, null);
-    return spm.load(spec.url).then(function (doc) {
-      return drawPoints(group, spec, doc);
-    });
+    return whenShown(group)
+      .then(function () {
+        return spm.load(spec.url);
+      })
+      .then(function (doc) {
+        return drawPoints(group, spec, doc);
+      });
   };
 
   /* Layer visibility across map updates. streamlit-folium replaces every overlay group (and
