@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import folium
 import geopandas as gpd
@@ -285,6 +286,28 @@ def nearby_boroughs(
     return boroughs[near]
 
 
+def _publisher(key: str) -> Callable[[bytes], str | None]:
+    """Serve a points file of this session's map (``key``) through Streamlit's media file
+    manager (the store behind ``st.image`` and downloads): a URL for this session, kept while
+    the page's script runs show the map and dropped after, or None when there is no running
+    server (AppTest, bare mode), so the points stay in the map update instead."""
+
+    def publish(data: bytes) -> str | None:
+        try:
+            from streamlit import runtime
+
+            if not runtime.exists():
+                return None
+            digest = hashlib.sha256(data).hexdigest()[:16]
+            return runtime.get_instance().media_file_mgr.add(
+                data, "application/octet-stream", f"{key}.points.{digest}"
+            )
+        except Exception:  # an internal API: if it changes, points travel as before
+            return None
+
+    return publish
+
+
 def show_map(m: folium.Map, key: str) -> None:
     """Render a map with streamlit-folium, returning nothing so panning never reruns the script.
 
@@ -295,6 +318,7 @@ def show_map(m: folium.Map, key: str) -> None:
     """
     note = getattr(m, "aggregation_note", "")
     base, groups, control, bounds = maps.split_for_update(m)
+    maps.publish_points(groups, _publisher(key))
     bounds = bounds or [[None, None], [None, None]]
     # st_folium computes get_bounds() only to fill a return value that returned_objects=[]
     # discards; the fitted view's bounds serve the same purpose.

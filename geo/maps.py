@@ -62,6 +62,7 @@ __all__ = [
     "MapUpdate",
     "NO_DATA_COLOUR",
     "NO_DATA_LABEL",
+    "PUBLISH_MIN_POINTS",
     "SPM_JS",
     "THEME_COLOURS",
     "add_bivariate",
@@ -72,6 +73,8 @@ __all__ = [
     "base_map",
     "finish",
     "legend_html",
+    "points_file",
+    "publish_points",
     "split_for_update",
 ]
 
@@ -1566,6 +1569,83 @@ def _descendants(element: Element) -> list[Element]:
         out.append(child)
         out.extend(_descendants(child))
     return out
+
+
+#: Embedded point layers with at least this many points are moved into a file by
+#: :func:`publish_points` (a smaller one costs less inline than a request).
+PUBLISH_MIN_POINTS = 500
+_published: dict[str, bytes] = {}  # spec id -> points file (the last few, see publish_points)
+
+
+def points_file(spec: Mapping[str, Any]) -> bytes:
+    """The points of an embedded point-layer ``spec`` as a gzip-compressed
+    ``spm-webpoints/1`` document (the format of :mod:`geo.webpoints`), tooltip columns
+    ``c0``, ``c1``, ... in field order. Deterministic: the same spec gives the same bytes."""
+    import gzip
+
+    columns: dict[str, list[str]] = {}
+    for k, field in enumerate(spec.get("fields", [])):
+        if "v" in field:
+            columns[f"c{k}"] = list(field["v"])
+        elif "d" in field:
+            columns[f"c{k}"] = [field["d"][i] for i in field["i"]]
+    doc = {
+        "format": "spm-webpoints/1",
+        "layer": "published",
+        "scale": spec["scale"],
+        "codes": list(range(len(spec["ll"]) // 2)),
+        "columns": columns,
+        "ll": spec["ll"],
+    }
+    raw = json.dumps(doc, separators=(",", ":")).encode()
+    return gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+def publish_points(
+    groups: Sequence[folium.FeatureGroup],
+    publish: Any,
+    *,
+    min_points: int = PUBLISH_MIN_POINTS,
+) -> int:
+    """Send large embedded point layers once, as files, instead of with every map update.
+
+    Each canvas point layer in ``groups`` that carries its points in its spec (the user's
+    uploads; the bundled points already come from static files) and has at least
+    ``min_points`` points is handed to ``publish(data: bytes) -> str | None``, which serves
+    :func:`points_file` ``(spec)`` and returns its URL (None: keep the layer as it is). The
+    layer then names that URL and which tooltip column of the file each field shows; the
+    browser fetches the file once per map frame (``spm.load``) and re-uses the markers it
+    made for the same layer (same ``id``) in later updates.
+
+    Returns the number of layers published. The last 16 files made are kept in memory, so a
+    rerun with the same layers does not rebuild them.
+    """
+    n = 0
+    for g in groups:
+        for e in _descendants(g):
+            if not isinstance(e, _CanvasPoints):
+                continue
+            spec = e.spec
+            if "ll" not in spec or len(spec["ll"]) // 2 < min_points:
+                continue
+            data = _published.get(spec["id"])
+            if data is None:
+                data = points_file(spec)
+                _published[spec["id"]] = data
+                while len(_published) > 16:
+                    _published.pop(next(iter(_published)))
+            url = publish(data)
+            if not url:
+                continue
+            fields = [
+                {"a": f["a"], "s": f"c{k}"} if ("v" in f or "d" in f) else f
+                for k, f in enumerate(spec.get("fields", []))
+            ]
+            new = {k: v for k, v in spec.items() if k not in ("ll", "scale", "fields")}
+            new.update(url=url, fields=fields)
+            e._spec_json = htmlsafe_json_dumps(new, separators=(",", ":"))
+            n += 1
+    return n
 
 
 class MapUpdate(NamedTuple):

@@ -470,6 +470,12 @@ def test_large_stock_list_is_aggregated_not_an_exception(page, app_url, artifact
     frame, counts = _map_frame(page, timeout=120, ready=lambda c: c["circles"] > 0)
     # one circle per neighbourhood holding homes, never 200,000 markers
     assert 1000 < counts["circles"] <= 4994, counts
+    # ... fetched once as a file (geo.maps.publish_points), not carried in the map update
+    fetched = frame.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/media/'))"
+    )
+    assert len(fetched) == 1, fetched
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "housing_200000_homes.png"), full_page=True)
     assert page.dialogs == []

@@ -1073,3 +1073,49 @@ def test_split_for_update_keeps_hidden_layers_hidden(points, lsoas):
     assert call[1] == groups[1].get_name() and call[3] == "false"
     assert json.loads(call[2]) == groups[1].layer_name  # a JSON string, not code
     assert "spm_map.js" in base.get_root().render()  # spm.visibility is defined there
+
+
+def test_publish_points_moves_large_embedded_layers_into_a_file(points):
+    """A large embedded point layer (an upload) is sent once as a file: the update names the
+    file's URL instead of carrying the points; the file holds the same positions and the same
+    escaped tooltip texts. Small layers and unpublished ones stay as they were."""
+    import gzip
+
+    many = gpd.GeoDataFrame(  # SYNTHETIC: 600 points on a line, names with HTML in them
+        {"name": [f"Synthetic {i} <b>x</b>" for i in range(600)], "theme": ["Food"] * 600},
+        geometry=[Point(-0.2 + i * 1e-4, 51.5) for i in range(600)],
+        crs=4326,
+    )
+    fields = {"name": "Name", "theme": "Theme"}
+    m = maps.base_map()
+    big = maps.add_points(m, many, name="Big", tooltip_fields=fields, cluster=False)
+    small = maps.add_points(m, points, name="Small", tooltip_fields={"name": "Name"}, cluster=False)
+    before_big, before_small = big.spec, small.spec
+    base, groups, _, _ = maps.split_for_update(maps.finish(m))
+    files: list[bytes] = []
+
+    def publish(data: bytes) -> str:
+        files.append(data)
+        return f"/media/file{len(files)}.bin"
+
+    assert maps.publish_points(groups, publish) == 1
+    assert small.spec == before_small  # 4 points: cheaper inline
+    spec = big.spec
+    assert spec["url"] == "/media/file1.bin" and "ll" not in spec
+    assert spec["id"] == before_big["id"]  # the browser re-uses the markers it made
+    assert [f["a"] for f in spec["fields"]] == ["Name", "Theme"]
+    doc = json.loads(gzip.decompress(files[0]))
+    assert doc["format"] == "spm-webpoints/1" and doc["ll"] == before_big["ll"]
+    name_col, theme_col = (doc["columns"][f["s"]] for f in spec["fields"])
+    assert name_col[5] == "Synthetic 5 &lt;b&gt;x&lt;/b&gt;"  # escaped, as inline
+    assert theme_col == ["Food"] * 600  # a dictionary-encoded field, expanded
+    # the same layer again: the same bytes (cached), and None keeps a layer inline
+    m2 = maps.base_map()
+    again = maps.add_points(m2, many, name="Big", tooltip_fields=fields, cluster=False)
+    _, groups2, _, _ = maps.split_for_update(maps.finish(m2))
+    assert maps.publish_points(groups2, lambda data: None) == 0 and "ll" in again.spec
+    assert maps.points_file(before_big) == files[0]
+    st_folium = pytest.importorskip("streamlit_folium")
+    base.get_root().render()
+    update = "".join(st_folium._get_feature_group_string(g, base, i) for i, g in enumerate(groups))
+    assert "/media/file1.bin" in update and "Synthetic 5" not in update

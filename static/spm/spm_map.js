@@ -228,8 +228,9 @@
 
   /* Canvas circle markers: spec.ll = [lat0*scale, lon0*scale, lat1*scale, ...] (integers),
    * or spec.url = a points file (geo/webpoints.py, same layout) and which of its points are
-   * shown: spec.at (first position, then the gaps between sorted positions) or spec.sel (a
-   * class table, "-" = not shown); the file's tooltip columns are named
+   * shown: spec.at (first position, then the gaps between sorted positions), spec.sel (a
+   * class table, "-" = not shown) or neither (all; a file published for this layer by
+   * geo.maps.publish_points); the file's tooltip columns are named
    * by the fields' "s". Markers of the same content (spec.id) are made once and moved into
    * each update's group, so repeated updates do not pile up copies (streamlit-folium keeps
    * every old group). */
@@ -252,7 +253,9 @@
       if (doc && spec.at) {
         for (var a = 0, p = 0; a < spec.at.length; a++) shown.push((p += spec.at[a]));
       } else {
-        for (i = 0; i < ll.length / 2; i++) if (!doc || classOf(spec.sel, i) >= 0) shown.push(i);
+        for (i = 0; i < ll.length / 2; i++) {
+          if (!doc || spec.sel === undefined || classOf(spec.sel, i) >= 0) shown.push(i);
+        }
       }
       for (var j = 0; j < shown.length; j++) {
         i = shown[j];
