@@ -471,7 +471,7 @@ if not has_services or no_data_theme:
             "need_pctl": "Need percentile in London (0-100)",
         },
         name="Need index",
-        geometry=webgeom.web_layer("lsoa", sel.vintage),
+        geometry=mapping.lsoa_geometry(sel, layer.index),
     )
     _finish_map(m)
     st.stop()
@@ -605,7 +605,7 @@ maps.add_bivariate(
         "access_pctl": "Access percentile in London (0-100)",
         "within": f"Services within {params.catchment:,.0f} m ({theme_words})",
     },
-    geometry=webgeom.web_layer("lsoa", sel.vintage),
+    geometry=mapping.lsoa_geometry(sel, layer.index),
 )
 if len(pilots):
     web = common.lsoas(sel.vintage, web=True)

@@ -9,8 +9,8 @@ process where the baseline can do it:
    ``at.run()`` is timed, median of ``--repeat``. "rerun, no change" is a rerun in which
    nothing on the map changes (what another widget, a download or an expander costs).
    "first script run" is each app's first run with its data caches empty (shared modules
-   imported beforehand). The overview page also draws metrics, a chart and a table; the
-   baseline is only the map. The app is also run with ``--services`` synthetic service
+   imported beforehand). The overview page also draws metrics and captions (its borough
+   chart and table only when "Compare boroughs" is opened); the baseline is only the map. The app is also run with ``--services`` synthetic service
    points (made-up locations and names, in the session as an uploaded directory would be).
 2. **Map payload**: the bytes of the ``st_folium`` component message (leaflet script, header,
    html and, for the app, the layers sent for a map update) as captured from the AppTest
@@ -26,6 +26,9 @@ process where the baseline can do it:
    another decile range, or Tower Hamlets in the Borough box) in the sidebar until the
    map has repainted with newly drawn polygons, and the websocket bytes that change
    brought. "map iframe created at" is when the frame showing the map started loading.
+   "3a" repeats the changes on the app's London page after switching on every layer of the
+   map's layer list (a click each, as a user would), and counts the circle markers drawn
+   before and after each change (the layers must stay on and their points not pile up).
 4. **Peak RSS** (``VmHWM`` from ``/proc/PID/status``) of each server after the browser loads.
 5. **Concurrency** (the app only): ``--sessions`` (20) websocket clients on 127.0.0.1 open
    sessions at the same time, each loading one page of a mixed list (overview, borough

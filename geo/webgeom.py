@@ -3,7 +3,9 @@
 The maps never embed neighbourhood geometry in the page. :func:`write_all` turns the web
 layers in ``data/web/`` (EPSG:4326, coverage-simplified, coordinates rounded to 5 decimals)
 into one gzip-compressed JSON file per layer and vintage under ``static/geo/``, which
-Streamlit serves at ``/app/static/geo/...``. A map layer then refers to a file by URL and
+Streamlit serves at ``/app/static/geo/...``, and one LSOA file per borough
+(``static/geo/lsoa_<year>/<borough code>.json.gz``, the same content for that borough's
+LSOAs only), so that a one-borough map fetches and decodes only its own shapes. A map layer then refers to a file by URL and
 sends only a compact code -> class table (see :func:`geo.maps.add_choropleth`), so an
 indicator change restyles shapes the browser already has.
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -87,13 +90,19 @@ class WebLayer:
         return self.index.get_indexer(pd.Index(codes).astype(str))
 
 
-def file_name(layer: str, vintage: str) -> str:
-    """``lsoa_2021.json.gz`` and the like (the geography year of ``vintage``)."""
+def file_name(layer: str, vintage: str, borough: str | None = None) -> str:
+    """``lsoa_2021.json.gz`` and the like (the geography year of ``vintage``), or with
+    ``borough`` (LSOAs only) that borough's file, ``lsoa_2021/E09000030.json.gz``."""
     if layer not in LAYERS:
         raise ValueError(f"Unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
     if vintage not in VINTAGES:
         raise ValueError(f"Unknown vintage {vintage!r}; expected one of {', '.join(VINTAGES)}")
-    return f"{layer}_{VINTAGES[vintage]['geography']}.json.gz"
+    stem = f"{layer}_{VINTAGES[vintage]['geography']}"
+    if borough is None:
+        return f"{stem}.json.gz"
+    if layer != "lsoa" or not re.fullmatch(r"E09\d{6}", str(borough)):
+        raise ValueError(f"No per-borough file for {layer!r} and {borough!r}")
+    return f"{stem}/{borough}.json.gz"
 
 
 def _ring(coords: np.ndarray) -> list[int]:
@@ -147,10 +156,22 @@ def encode(gdf: gpd.GeoDataFrame, *, layer: str, vintage: str) -> dict:
     return doc
 
 
-def generate(layer: str, vintage: str) -> dict:
-    """The file content for ``layer`` and ``vintage`` from the processed data (``data/web``)."""
+def generate(layer: str, vintage: str, borough: str | None = None) -> dict:
+    """The file content for ``layer`` and ``vintage`` (and ``borough``, LSOAs only) from the
+    processed data (``data/web``)."""
     loader = io.load_lsoas if layer == "lsoa" else io.load_boroughs
-    return encode(loader(vintage, web=True), layer=layer, vintage=vintage)
+    gdf = loader(vintage, web=True)
+    if borough is not None:
+        file_name(layer, vintage, borough)  # validates
+        gdf = gdf[gdf["borough_code"] == borough]
+        if gdf.empty:
+            raise ValueError(f"No LSOAs in borough {borough!r} ({vintage})")
+    return encode(gdf, layer=layer, vintage=vintage)
+
+
+def borough_codes(vintage: str) -> list[str]:
+    """The boroughs that have a per-borough LSOA file for ``vintage`` (all 33)."""
+    return sorted(io.load_lsoas(vintage, web=True)["borough_code"].unique())
 
 
 def _dumps(doc: dict) -> bytes:
@@ -190,19 +211,28 @@ def write_all(out_dir: Path | None = None) -> list[Path]:
             path = out_dir / file_name(layer, vintage)
             if write_if_changed(path, generate(layer, vintage)):
                 written.append(path)
+        for borough in borough_codes(vintage):
+            path = out_dir / file_name("lsoa", vintage, borough)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if write_if_changed(path, generate("lsoa", vintage, borough)):
+                written.append(path)
     return written
 
 
-@lru_cache(maxsize=8)
-def web_layer(layer: str, vintage: str, static_dir: Path | None = None) -> WebLayer:
-    """The :class:`WebLayer` of a static file (read once per process).
+@lru_cache(maxsize=160)
+def web_layer(
+    layer: str, vintage: str, static_dir: Path | None = None, borough: str | None = None
+) -> WebLayer:
+    """The :class:`WebLayer` of a static file (read once per process); with ``borough``,
+    that borough's LSOA file.
 
     Raises
     ------
     geo.io.DataError
         When the file is missing or unreadable (the message says how to regenerate it).
     """
-    path = Path(static_dir or STATIC_DIR) / file_name(layer, vintage)
+    name = file_name(layer, vintage, borough)
+    path = Path(static_dir or STATIC_DIR) / name
     try:
         doc = read(path)
     except (OSError, ValueError) as exc:
@@ -213,7 +243,7 @@ def web_layer(layer: str, vintage: str, static_dir: Path | None = None) -> WebLa
     if doc.get("format") != FORMAT:
         raise io.DataError(f"{path} is not a {FORMAT} file. Run `python -m geo.webgeom`.")
     return WebLayer(
-        url=f"{STATIC_URL}/{path.name}",
+        url=f"{STATIC_URL}/{name}",
         codes=tuple(doc["codes"]),
         columns=tuple(doc.get("columns", {})),
         labels="labels" in doc,

@@ -68,9 +68,13 @@ def test_names_escaped_for_html():
 
 def test_write_all_only_rewrites_changed_files(tmp_path):
     written = webgeom.write_all(tmp_path)
-    assert sorted(p.name for p in written) == sorted(
-        webgeom.file_name(layer, vintage) for layer, vintage in FILES
-    )
+    expected = [webgeom.file_name(layer, vintage) for layer, vintage in FILES]
+    expected += [
+        webgeom.file_name("lsoa", vintage, b)
+        for vintage in VINTAGES
+        for b in webgeom.borough_codes(vintage)
+    ]
+    assert sorted(str(p.relative_to(tmp_path)) for p in written) == sorted(expected)
     for path in written:  # gzip with a zero timestamp: same content, same bytes
         assert gzip.decompress(path.read_bytes())
         assert path.read_bytes()[4:8] == b"\0\0\0\0"
@@ -82,6 +86,28 @@ def test_write_all_only_rewrites_changed_files(tmp_path):
     assert webgeom.write_all(tmp_path) == [path]
 
 
+@pytest.mark.parametrize("vintage", list(VINTAGES))
+def test_borough_files_split_london_exactly(vintage):
+    """One committed LSOA file per borough, equal to what the code makes, holding exactly that
+    borough's LSOAs: together every London LSOA once, with the same shapes and names."""
+    london = webgeom.read(webgeom.STATIC_DIR / webgeom.file_name("lsoa", vintage))
+    where = {c: i for i, c in enumerate(london["codes"])}
+    lsoas = io.load_lsoas(vintage, web=True)
+    seen: list[str] = []
+    boroughs = webgeom.borough_codes(vintage)
+    assert len(boroughs) == 33
+    for borough in boroughs:
+        path = webgeom.STATIC_DIR / webgeom.file_name("lsoa", vintage, borough)
+        doc = webgeom.read(path)
+        assert doc == webgeom.generate("lsoa", vintage, borough)
+        assert set(lsoas.loc[doc["codes"], "borough_code"]) == {borough}
+        for k, code in enumerate(doc["codes"]):
+            assert doc["geometry"][k] == london["geometry"][where[code]]
+            assert doc["columns"]["lsoa_name"][k] == london["columns"]["lsoa_name"][where[code]]
+        seen += doc["codes"]
+    assert sorted(seen) == sorted(london["codes"])
+
+
 def test_web_layer_and_missing_file(tmp_path):
     layer = webgeom.web_layer("lsoa", "iod2025")
     assert layer.url == "/app/static/geo/lsoa_2021.json.gz"
@@ -91,3 +117,10 @@ def test_web_layer_and_missing_file(tmp_path):
         webgeom.web_layer("lsoa", "iod2025", static_dir=tmp_path)
     with pytest.raises(ValueError):
         webgeom.file_name("msoa", "iod2025")
+    th = webgeom.web_layer("lsoa", "iod2025", borough="E09000030")
+    assert th.url == "/app/static/geo/lsoa_2021/E09000030.json.gz" and len(th.codes) == 169
+    for bad in ("../lsoa_2021", "E09000030/../x", "W06000001"):
+        with pytest.raises(ValueError):
+            webgeom.file_name("lsoa", "iod2025", bad)
+    with pytest.raises(ValueError):
+        webgeom.file_name("boroughs", "iod2025", "E09000030")
