@@ -154,10 +154,20 @@ def data_mode() -> str:
 
 
 def directory(mode: str | None = None) -> gpd.GeoDataFrame | None:
-    """Places to show: bundled and/or the user's services (one point per place)."""
-    return provision.combine(
-        bundled_directory(), st.session_state.get("services"), mode or data_mode()
-    )
+    """Places to show: bundled and/or the user's services (one point per place).
+
+    Kept in the session for the same upload and mode (combining thousands of uploaded
+    services with the bundled places took about 50 ms of every rerun); callers must not
+    modify it.
+    """
+    mode = mode or data_mode()
+    mine = st.session_state.get("services")
+    memo = st.session_state.get("_directory_memo")
+    if memo is not None and memo[0] is mine and memo[1] == mode:
+        return memo[2]
+    out = provision.combine(bundled_directory(), mine, mode)
+    st.session_state["_directory_memo"] = (mine, mode, out)  # holds mine: `is` stays valid
+    return out
 
 
 def supply(mode: str | None = None) -> gpd.GeoDataFrame | None:

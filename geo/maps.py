@@ -278,6 +278,11 @@ def _fmt(value: Any, decimals: int | None = None) -> str:
             text = f"{round(value):,}" if places == 0 else f"{value:,.{places}f}"
     else:
         text = str(value)
+    return _escape(text)
+
+
+def _escape(text: str) -> str:
+    """``text`` made safe as :func:`_fmt` describes (its escaping step)."""
     return html.escape(text, quote=True).translate(_JS_TEMPLATE_CHARS)
 
 
@@ -289,7 +294,18 @@ def _format_column(values: pd.Series) -> list[str]:
     to the decimals that suit the column's median magnitude.
     """
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        return [_fmt(v) for v in values.tolist()]
+        # text: each distinct string escaped once (as _fmt does); anything else through _fmt
+        done: dict[str, str] = {}
+        out = []
+        for v in values.tolist():
+            if type(v) is str:
+                text = done.get(v)
+                if text is None:
+                    text = done[v] = _escape(v)
+                out.append(text)
+            else:
+                out.append(_fmt(v))
+        return out
     numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
     ok = np.isfinite(numbers)
     finite = numbers[ok]
