@@ -211,6 +211,17 @@ def _excel_engine() -> str:
     return "calamine"
 
 
+def _table_below_header(raw: pd.DataFrame, *, max_rows: int, warnings: list[str]) -> pd.DataFrame:
+    """A grid of cells (a sheet, an HTML table) as a table: the header row found among the
+    first rows (those above it skipped, with a warning), then :func:`_finish_table`."""
+    filled = raw.head(_HEADER_SEARCH_ROWS).notna().sum(axis=1).tolist()
+    h = _header_index(filled)
+    if h:
+        warnings.append(f"Skipped {h} row(s) above the header row.")
+    raw = raw.iloc[h:].reset_index(drop=True)
+    return _finish_table(raw, header_row=h + 1, max_rows=max_rows, warnings=warnings)
+
+
 def _sheet_score(raw: pd.DataFrame) -> tuple[int, int]:
     """How much a sheet looks like the data: (has a location column, filled cells)."""
     from geo.columns import detect_columns  # noqa: PLC0415 (columns does not need tables)
@@ -298,12 +309,7 @@ def read_workbook(
             f"The sheet '{chosen}' is empty. Put the column names in the first row, or choose "
             "the sheet that holds the data."
         )
-    filled = raw.head(_HEADER_SEARCH_ROWS).notna().sum(axis=1).tolist()
-    h = _header_index(filled)
-    if h:
-        warnings.append(f"Skipped {h} row(s) above the header row.")
-    raw = raw.iloc[h:].reset_index(drop=True)
-    df = _finish_table(raw, header_row=h + 1, max_rows=max_rows, warnings=warnings)
+    df = _table_below_header(raw, max_rows=max_rows, warnings=warnings)
     df.attrs.update(file_type="excel", sheet=chosen, sheets=names, decimal=".")
     return df
 
@@ -365,12 +371,7 @@ def read_html_table(data: bytes, *, max_rows: int, warnings: list[str]) -> pd.Da
     width = max(len(r) for r in rows)
     raw = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype="str")
     del tables, rows
-    filled = raw.head(_HEADER_SEARCH_ROWS).notna().sum(axis=1).tolist()
-    h = _header_index(filled)
-    if h:
-        warnings.append(f"Skipped {h} row(s) above the header row.")
-    raw = raw.iloc[h:].reset_index(drop=True)
-    df = _finish_table(raw, header_row=h + 1, max_rows=max_rows, warnings=warnings)
+    df = _table_below_header(raw, max_rows=max_rows, warnings=warnings)
     df.attrs.update(file_type="html", encoding=encoding, decimal=".")
     return df
 
