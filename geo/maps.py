@@ -1222,6 +1222,17 @@ def _tooltip_table(aliases: Sequence[str], values: Sequence[str]) -> str:
     return f'<table class="spm-tt">{rows}</table>'
 
 
+def _add_canvas_points(m: folium.Map, spec: dict, name: str, show: bool) -> _CanvasPoints:
+    """Add a canvas point layer for ``spec``, with an ``id`` from its name and content: the
+    same points in a later map update re-use the markers the browser made."""
+    spec["id"] = hashlib.sha256(
+        json.dumps([name, spec], sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()[:16]
+    points = _CanvasPoints(spec, name=_fmt(name), show=show)
+    points.add_to(m)
+    return points
+
+
 def add_points(
     m: folium.Map,
     gdf: gpd.GeoDataFrame,
@@ -1289,12 +1300,7 @@ def add_points(
             "radius": 5,
             "fields": _static_fields(pts, tooltip_fields, source, order),
         }
-        spec["id"] = hashlib.sha256(
-            json.dumps([name, spec], sort_keys=True, separators=(",", ":")).encode()
-        ).hexdigest()[:16]
-        points = _CanvasPoints(spec, name=_fmt(name), show=show)
-        points.add_to(m)
-        return points
+        return _add_canvas_points(m, spec, name, show)
     values = _field_values(pts, tooltip_fields)
     aliases = [_fmt(a) for a in tooltip_fields.values()]
     if not cluster:
@@ -1312,13 +1318,7 @@ def add_points(
                 _encode_field(_fmt(alias), values[field]) for field, alias in tooltip_fields.items()
             ],
         }
-        # the same points in a later map update re-use the markers the browser made
-        spec["id"] = hashlib.sha256(
-            json.dumps([name, spec], sort_keys=True, separators=(",", ":")).encode()
-        ).hexdigest()[:16]
-        points = _CanvasPoints(spec, name=_fmt(name), show=show)
-        points.add_to(m)
-        return points
+        return _add_canvas_points(m, spec, name, show)
     lats, lons = _point_rows(pts)
     tips = [
         _tooltip_table(aliases, [values[f][i] for f in tooltip_fields]) for i in range(len(pts))
@@ -1597,7 +1597,7 @@ def points_file(spec: Mapping[str, Any]) -> bytes:
     """The points of an embedded point-layer ``spec`` as a gzip-compressed
     ``spm-webpoints/1`` document (the format of :mod:`geo.webpoints`), tooltip columns
     ``c0``, ``c1``, ... in field order. Deterministic: the same spec gives the same bytes."""
-    import gzip
+    from geo import webgeom, webpoints
 
     columns: dict[str, list[str]] = {}
     for k, field in enumerate(spec.get("fields", [])):
@@ -1606,15 +1606,14 @@ def points_file(spec: Mapping[str, Any]) -> bytes:
         elif "d" in field:
             columns[f"c{k}"] = [field["d"][i] for i in field["i"]]
     doc = {
-        "format": "spm-webpoints/1",
+        "format": webpoints.FORMAT,
         "layer": "published",
         "scale": spec["scale"],
         "codes": list(range(len(spec["ll"]) // 2)),
         "columns": columns,
         "ll": spec["ll"],
     }
-    raw = json.dumps(doc, separators=(",", ":")).encode()
-    return gzip.compress(raw, compresslevel=6, mtime=0)
+    return webgeom.gzip_json(doc, compresslevel=6)  # made per upload: quicker than 9
 
 
 def publish_points(

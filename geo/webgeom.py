@@ -37,6 +37,7 @@ import argparse
 import gzip
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -178,16 +179,22 @@ def _dumps(doc: dict) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def gzip_json(doc: dict, compresslevel: int = 9) -> bytes:
+    """``doc`` as compact UTF-8 JSON, gzip-compressed with a zero timestamp (the same
+    content gives the same bytes). The form of every static map file, and of the points
+    files :func:`geo.maps.points_file` makes for uploads."""
+    return gzip.compress(_dumps(doc), compresslevel=compresslevel, mtime=0)
+
+
 def write_if_changed(path: Path, doc: dict) -> bool:
-    """Write ``doc`` to ``path`` as deterministic gzip JSON; True when the file changed.
+    """Write ``doc`` to ``path`` as :func:`gzip_json`; True when the file changed.
 
     A file whose content is already ``doc`` is left alone, so its modification time (and the
     browser's cached copy) stays valid. Shared by :mod:`geo.webpoints`.
     """
-    raw = _dumps(doc)
-    if path.is_file() and gzip.decompress(path.read_bytes()) == raw:
+    if path.is_file() and gzip.decompress(path.read_bytes()) == _dumps(doc):
         return False
-    path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    path.write_bytes(gzip_json(doc))
     return True
 
 
@@ -251,10 +258,18 @@ def web_layer(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the static map geometry files.")
+    return run_cli("Write the static map geometry files.", write_all, argv)
+
+
+def run_cli(
+    description: str, write: Callable[[Path], list[Path]], argv: list[str] | None = None
+) -> int:
+    """Command line of a static-file module (``--out``): ``write(out)``, then what it wrote.
+    Shared by :mod:`geo.webpoints`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, default=STATIC_DIR, help="output folder")
     args = parser.parse_args(argv)
-    written = write_all(args.out)
+    written = write(args.out)
     for path in written:
         print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
     if not written:

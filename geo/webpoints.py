@@ -26,7 +26,6 @@ content changes. Regenerate after ``python -m geo.build``::
 
 from __future__ import annotations
 
-import argparse
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +34,15 @@ import numpy as np
 
 from geo import io
 from geo.indicators import VINTAGES
-from geo.webgeom import SCALE, STATIC_DIR, STATIC_URL, WebLayer, read, write_if_changed
+from geo.webgeom import (
+    SCALE,
+    STATIC_DIR,
+    STATIC_URL,
+    WebLayer,
+    read,
+    run_cli,
+    write_if_changed,
+)
 
 __all__ = [
     "FORMAT",
@@ -184,15 +191,7 @@ def web_points(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the static map points files.")
-    parser.add_argument("--out", type=Path, default=STATIC_DIR, help="output folder")
-    args = parser.parse_args(argv)
-    written = write_all(args.out)
-    for path in written:
-        print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
-    if not written:
-        print(f"{args.out}: up to date")
-    return 0
+    return run_cli("Write the static map points files.", write_all, argv)
 
 
 if __name__ == "__main__":
