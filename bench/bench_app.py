@@ -529,20 +529,23 @@ def _circles(page) -> int:
     return n
 
 
-def _switch_all_layers_on(page, timeout: float = 60) -> int:
-    """Click every unticked entry of the map's layer list; wait until the circle markers
-    stop growing; their number."""
+def _switch_layers_on(page, named: str = "", timeout: float = 60) -> int:
+    """Click every unticked entry of the map's layer list whose name contains ``named`` (all
+    of them by default), as a user would; wait until circle markers are drawn and their
+    number stops changing; that number."""
     for frame in page.frames:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # a frame navigating or detached
             frame.evaluate(
-                "document.querySelectorAll('.leaflet-control-layers-overlays input')"
-                ".forEach(i => { if (!i.checked) i.click(); })"
+                "(named) => document.querySelectorAll('.leaflet-control-layers-overlays label')"
+                ".forEach(l => { const i = l.querySelector('input');"
+                " if (l.innerText.includes(named) && !i.checked) i.click(); })",
+                named,
             )
     last, end = -1, time.time() + timeout
     while time.time() < end:
         page.wait_for_timeout(500)
         n = _circles(page)
-        if n == last:
+        if n == last and n > 0:
             return n
         last = n
     return last
@@ -586,7 +589,7 @@ def _load(
         sock.wait_idle(page)
         out["ws_bytes"] = sock.bytes
         if all_layers:
-            out["circles"] = _switch_all_layers_on(page)
+            out["circles"] = _switch_layers_on(page)
         if not changes:
             return out
         for name, prepare in CHANGES.items():
@@ -642,20 +645,7 @@ def _services_load(browser, url: str, csv: Path, n: int, timeout: float = 600) -
         sock.wait_idle(page)
         out["nav_ws_bytes"] = sock.bytes
         frame = next(f for f in page.frames if f.evaluate(f"!!({new_paint})"))
-        # switch the uploaded services on in the layer list, as a user would
-        frame.evaluate(
-            "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
-            ".filter(l => l.innerText.includes('Your services'))"
-            ".forEach(l => { const i = l.querySelector('input'); if (!i.checked) i.click(); })"
-        )
-        last, end = -1, time.time() + 60
-        while time.time() < end:
-            page.wait_for_timeout(500)
-            n_now = frame.evaluate(COUNT_CIRCLES)
-            if n_now == last and n_now > 0:
-                break
-            last = n_now
-        out["points"] = frame.evaluate(COUNT_CIRCLES)
+        out["points"] = _switch_layers_on(page, "Your services")
         commit = _change_indicator(page)
         frame.evaluate(f"window.__spmArm({expect['indicator']})")
         sock.wait_idle(page, quiet=0.5)
