@@ -35,6 +35,27 @@ else:
     )
     if code is None:
         st.write("Pick a borough to see its key figures, map and most deprived neighbourhoods.")
+        st.caption(
+            f"All 33 boroughs, most deprived first ({VINTAGES[sel.vintage]['label']}; housing "
+            f"association households: {'Census 2021' if sel.vintage == 'iod2025' else 'Census 2011'})."
+        )
+        cols = {
+            "borough_name": "Borough",
+            "imd_avg_score_rank": "IMD rank in London (1 = most deprived)",
+            "imd_share_10": "% LSOAs in England's most deprived 10%",
+            "population": "Population",
+            "ha_households": "Housing association households",
+            "ha_share": "% households renting from a housing association",
+        }
+        overview = bor[[c for c in cols if c in bor.columns]].sort_values("imd_avg_score_rank")
+        for share in ("imd_share_10", "ha_share"):
+            if share in overview:
+                overview[share] = (overview[share] * 100).round(1)
+        st.dataframe(
+            overview.rename(columns=cols).rename_axis("Borough code"),
+            width="stretch",
+            height=35 * 34,
+        )
         st.stop()
     sel = Selection(**{**sel.__dict__, "boroughs": (code,), "warnings": ()})
 

@@ -202,3 +202,19 @@ def test_bundled_and_mine_adds_the_upload_and_says_where_points_came_from():
     args = json.loads(maps[0].proto.json_args)
     script = args["script"] + (args.get("feature_group") or "")  # layers: a map update
     assert "your upload" in script  # each uploaded point's tooltip names its origin
+
+
+def test_borough_view_without_a_borough_lists_all_33():
+    """Before a borough is picked, the borough view lists every borough with its figures from
+    the data, most deprived first, so the page answers something at first sight."""
+    at = _page("app_pages/borough.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    boroughs = io.load_boroughs("iod2025")
+    assert len(table) == 33 and set(table.index) == set(boroughs.index)
+    assert table["IMD rank in London (1 = most deprived)"].tolist() == list(range(1, 34))
+    assert table["Housing association households"].sum() == 376_986
+    first = table.index[0]
+    assert table.loc[first, "% LSOAs in England's most deprived 10%"] == round(
+        boroughs.loc[first, "imd_share_10"] * 100, 1
+    )
