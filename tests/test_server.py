@@ -1,0 +1,44 @@
+"""app_pages.server: Nagle's algorithm off on the server's sockets (on this machine's kernel)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import pytest
+
+from app_pages.server import set_tcp_nodelay
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="accepted sockets inherit TCP_NODELAY on Linux"
+)
+
+
+def _nodelay(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_listening_socket_and_its_connections_get_nodelay():
+    # made as Streamlit's server makes it: protocol 0, so asyncio leaves Nagle on
+    server = socket.socket(socket.AF_INET)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    read_end, write_end = os.pipe()  # not a socket: must be left alone, and left open
+    try:
+        assert server.proto == 0 and _nodelay(server) == 0
+        assert set_tcp_nodelay() >= 1
+        assert _nodelay(server) == 1
+        with socket.create_connection(server.getsockname()) as client:
+            conn, _ = server.accept()  # the listening socket still works
+            with conn:
+                assert _nodelay(conn) == 1  # inherited from the listening socket
+                client.sendall(b"x")
+                assert conn.recv(1) == b"x"
+        os.write(write_end, b"y")
+        assert os.read(read_end, 1) == b"y"
+        assert set_tcp_nodelay() >= 1  # again: harmless
+    finally:
+        server.close()
+        os.close(read_end)
+        os.close(write_end)
