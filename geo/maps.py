@@ -120,6 +120,9 @@ THEME_COLOURS: tuple[str, ...] = (
 #: The browser code of the static-geometry layers (``static/spm/spm_map.js``, served by
 #: Streamlit at ``/app/static``).
 SPM_JS = "/app/static/spm/spm_map.js"
+#: ``spm_map.js``, Leaflet's style sheet and Leaflet in one file (:mod:`geo.webbundle`): the
+#: first and only script of a map made by :func:`split_for_update`.
+SPM_BUNDLE_JS = "/app/static/spm/spm_leaflet.js"
 
 _DEFAULT_POINT_COLOUR = "#0072B2"
 _SCHEMES = {
@@ -1746,11 +1749,13 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         shown[0].add_child(_FitOnce(fit.bounds, opts))
     lat, lon = (LONDON_BOUNDS[1] + LONDON_BOUNDS[3]) / 2, (LONDON_BOUNDS[0] + LONDON_BOUNDS[2]) / 2
     m.location = [lat, lon]
-    # Load spm_map.js before Leaflet, naming the files of the layers shown at first, so that
-    # they are fetched and parsed while Leaflet and the map script are still loading (the
-    # frame loads the map's own scripts first; a layer switched off fetches its file when it
-    # is switched on). The script tags are not part of the map script: a new selection does
-    # not reload the frame for them.
+    # The map's first script is the bundle of spm_map.js, Leaflet's style sheet and Leaflet
+    # (geo/webbundle.py): streamlit-folium loads scripts one after the other and style sheets
+    # only after them, so three files cost three round trips before the map could draw. Its
+    # ?prefetch= names the files of the layers shown at first, fetched and parsed while
+    # Leaflet and the map script are still loading (a layer switched off fetches its file
+    # when it is switched on). The script tags are not part of the map script: a new
+    # selection does not reload the frame for them.
     urls = list(
         dict.fromkeys(
             e.spec["url"]
@@ -1761,10 +1766,14 @@ def split_for_update(m: folium.Map) -> MapUpdate:
         )
     )
     # Always loaded: the groups' own scripts call it (spm.visibility, spm.fit). The layers'
-    # own link to the same script (without the file list) is dropped: streamlit-folium loads
-    # a map's scripts one after the other, so a second link cost a round trip before the map.
-    prefetch = f"{SPM_JS}?prefetch={','.join(urls)}" if urls else SPM_JS
-    m.default_js = [("spm_map_prefetch", prefetch), *type(m).default_js]
+    # own link to spm_map.js is dropped (the bundle holds it; a second link would cost a
+    # round trip before the map), and so are the map's links to Leaflet's own files.
+    bundle = f"{SPM_BUNDLE_JS}?prefetch={','.join(urls)}" if urls else SPM_BUNDLE_JS
+    m.default_js = [
+        ("spm_leaflet", bundle),
+        *((n, url) for n, url in type(m).default_js if n != "leaflet"),
+    ]
+    m.default_css = [(n, url) for n, url in type(m).default_css if n != "leaflet_css"]
     for g in groups:
         for e in _descendants(g):
             links = getattr(e, "default_js", None)

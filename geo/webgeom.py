@@ -262,12 +262,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_cli(
-    description: str, write: Callable[[Path], list[Path]], argv: list[str] | None = None
+    description: str,
+    write: Callable[[Path], list[Path]],
+    argv: list[str] | None = None,
+    default_out: Path = STATIC_DIR,
 ) -> int:
-    """Command line of a static-file module (``--out``): ``write(out)``, then what it wrote.
-    Shared by :mod:`geo.webpoints`."""
+    """Command line of a static-file module (``--out``, default ``default_out``):
+    ``write(out)``, then what it wrote. Shared by :mod:`geo.webpoints` and
+    :mod:`geo.webbundle`."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--out", type=Path, default=STATIC_DIR, help="output folder")
+    parser.add_argument("--out", type=Path, default=default_out, help="output folder")
     args = parser.parse_args(argv)
     written = write(args.out)
     for path in written:

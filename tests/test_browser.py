@@ -159,6 +159,21 @@ def test_overview_map_draws_all_london(page, app_url, artifacts):
     assert counts["polygons"] == 4994 + 33, counts
     assert frame.locator(".leaflet-control-layers").count() == 1
     assert "most deprived 10%" in frame.content()  # the legend is part of the map
+    # Leaflet came from the one bundled script (geo/webbundle.py), its style sheet applied
+    # from it with image URLs that load (the layer list's icon)
+    scripts = frame.evaluate("[...document.scripts].map(s => s.src).filter(Boolean)")
+    assert any("/app/static/spm/spm_leaflet.js" in src for src in scripts), scripts
+    assert not any(src.endswith(("leaflet.js", "spm_map.js")) for src in scripts), scripts
+    icon = frame.evaluate(
+        "getComputedStyle(document.querySelector('.leaflet-control-layers-toggle')).backgroundImage"
+    )
+    assert "/app/static/vendor/leaflet/images/layers" in icon, icon
+    loaded = frame.evaluate(
+        """(url) => new Promise(ok => { const i = new Image(); i.onload = () => ok(i.width);
+        i.onerror = () => ok(0); i.src = url; })""",
+        icon.split('"')[1],
+    )
+    assert loaded > 0
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
     print(f"first map paint {first_paint:.1f} s, layers {counts}")

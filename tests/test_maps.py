@@ -1072,7 +1072,36 @@ def test_split_for_update_keeps_hidden_layers_hidden(points, lsoas):
     assert call is not None, update
     assert call[1] == groups[1].get_name() and call[3] == "false"
     assert json.loads(call[2]) == groups[1].layer_name  # a JSON string, not code
-    assert "spm_map.js" in base.get_root().render()  # spm.visibility is defined there
+    # spm.visibility is defined in the bundle the base map loads first
+    assert maps.SPM_BUNDLE_JS in base.get_root().render()
+
+
+def test_split_map_loads_one_bundle_first(london, monkeypatch):
+    """The frame of a split map loads one script before drawing: the bundle of spm_map.js,
+    Leaflet's style sheet and Leaflet (geo/webbundle.py), which names the shown layers'
+    geometry files to prefetch; no separate Leaflet or spm_map.js link is left (what
+    streamlit-folium would load, captured from its component call)."""
+    st_folium = pytest.importorskip("streamlit_folium")
+    from geo import webbundle
+
+    lsoas, boroughs, web, web_b = london
+    m = maps.base_map(boroughs.loc[["E09000030"]].total_bounds)
+    maps.add_choropleth(m, lsoas, "imd_decile", label="IMD", geometry=web)
+    maps.add_boroughs(m, boroughs, highlight=["E09000030"], geometry=web_b)
+    base, groups, control, _ = maps.split_for_update(maps.finish(m))
+    sent = {}
+    monkeypatch.setattr(st_folium, "_component_func", lambda **kw: sent.update(kw))
+    st_folium.st_folium(
+        base, feature_group_to_add=groups, layer_control=control, returned_objects=[], key="t"
+    )
+    first, *others = sent["js_links"]
+    path, _, query = first.partition("?prefetch=")
+    assert path == maps.SPM_BUNDLE_JS
+    assert query.split(",") == [web.url, web_b.url]
+    assert (webbundle.SPM_DIR / webbundle.BUNDLE_NAME).is_file()
+    links = [*others, *sent["css_links"]]
+    assert not [u for u in links if u.endswith(("leaflet.js", "leaflet.css", "spm_map.js"))]
+    assert "spm.polygons(" in "".join(sent["feature_group"] or "")
 
 
 def test_publish_points_moves_large_embedded_layers_into_a_file(points):
