@@ -319,12 +319,12 @@ def uploads_status() -> None:
     homes = st.session_state.get("stock")
     services = st.session_state.get("services")
     sb.divider()
-    sb.caption("Your data (kept only in this browser session)")
+    # one element, not three: every element adds to the page's first render (first map paint)
     sb.caption(
-        f"Homes: {len(homes):,}" if homes is not None else "Homes: none uploaded",
-    )
-    sb.caption(
-        f"Services: {len(services):,}" if services is not None else "Services: none uploaded",
+        "Your data (kept only in this browser session)  \n"
+        + (f"Homes: {len(homes):,}" if homes is not None else "Homes: none uploaded")
+        + "  \n"
+        + (f"Services: {len(services):,}" if services is not None else "Services: none uploaded")
     )
 
 

@@ -17,7 +17,7 @@ st.markdown(
     "Deprivation in each of London's neighbourhoods (LSOAs, about 1,700 people each) with "
     "borough boundaries. Switch on **housing association homes** (Census), **services and "
     "places** by category and **social prescribing link workers** in the map's layer list "
-    "(top right); upload your own stock list or service directory under *Your data*, then use "
+    "(top right); upload your own stock list or service directory under **Your data**, then use "
     "the **Gap finder**. **Compare boroughs**, under the map, opens a chart and a table of all "
     "33 boroughs."
 )

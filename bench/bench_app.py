@@ -46,6 +46,8 @@ same local Leaflet assets (``app_pages.common.use_local_assets``). It has no bor
 It is written to a temporary directory that gets a ``static`` symlink to this repository's
 ``static/`` (Streamlit serves ``/app/static`` from next to the main script) and is run with
 this repository as the working directory, so ``.streamlit/config.toml`` applies to both apps.
+The app also switches Nagle's algorithm off on its server's sockets (``app_pages/server.py``,
+from ``app.py``'s first run); the baseline, as a naive app, does not.
 
 Needs the processed data, matplotlib (for ``explore``), Playwright and Debian's ``chromium``
 (``--no-browser`` skips parts 3 and 4). Run from the repository root::

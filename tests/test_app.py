@@ -208,6 +208,10 @@ def test_housing_page_counts_homes_without_services_nearby():
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "Homes placed") == "90"
     assert _metric(at, "Boroughs") == "2"
+    # the sidebar says what this session holds (one caption, drawn after the page)
+    status = at.sidebar.caption[-1].value
+    assert status.startswith("Your data (kept only in this browser session)")
+    assert f"Homes: {len(stock):,}" in status and f"Services: {len(services):,}" in status
     within = access.services_within(stock, services, catchment=800)["all"]
     lonely = int(stock["units"][within.eq(0)].sum())
     # the services are all in Tower Hamlets, so Barnet's 45 homes have none nearby
