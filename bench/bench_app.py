@@ -29,6 +29,8 @@ process where the baseline can do it:
    "3a" repeats the changes on the app's London page after switching on every layer of the
    map's layer list (a click each, as a user would), and counts the circle markers drawn
    before and after each change (the layers must stay on and their points not pile up).
+   A third server runs the baseline with the app's one server setting (Nagle's algorithm
+   off, ``app_pages/server.py``); only its first paint is measured, printed under the table.
 4. **Peak RSS** (``VmHWM`` from ``/proc/PID/status``) of each server after the browser loads.
 5. **Concurrency** (the app only): ``--sessions`` (20) websocket clients on 127.0.0.1 open
    sessions at the same time, each loading one page of a mixed list (overview, borough
@@ -85,6 +87,8 @@ if str(ROOT) not in sys.path:
 
 OURS = "app (ours)"
 BASELINE = "explore() baseline"
+#: The baseline with the app's one server setting (Nagle's algorithm off), first paint only.
+BASELINE_NODELAY = "explore() baseline + TCP_NODELAY"
 OURS_SERVICES = "app (ours) with services"
 BOROUGH = "E09000030"  # Tower Hamlets
 BOROUGH_NAME = "Tower Hamlets"
@@ -119,7 +123,7 @@ from geo.indicators import DOMAIN_LABELS, DOMAINS
 from geo.selection import Selection, filter_lsoas
 
 use_local_assets()
-
+{tuning}
 
 @st.cache_data
 def lsoas():
@@ -238,10 +242,25 @@ def _quiet() -> None:
     logging.disable(logging.WARNING)
 
 
-def _write_baseline(tmp: Path) -> Path:
-    script = tmp / "_explore_app.py"
-    script.write_text(EXPLORE_APP.format(root=str(ROOT)))
-    (tmp / "static").symlink_to(ROOT / "static", target_is_directory=True)
+_TUNING = """
+from app_pages.server import set_tcp_nodelay
+
+
+@st.cache_resource
+def _tune_server():
+    return set_tcp_nodelay()
+
+
+_tune_server()
+"""
+
+
+def _write_baseline(tmp: Path, nodelay: bool = False) -> Path:
+    """The baseline script in ``tmp`` (with ``nodelay``, plus the app's TCP_NODELAY switch)."""
+    script = tmp / ("_explore_app_nodelay.py" if nodelay else "_explore_app.py")
+    script.write_text(EXPLORE_APP.format(root=str(ROOT), tuning=_TUNING if nodelay else ""))
+    if not (tmp / "static").exists():
+        (tmp / "static").symlink_to(ROOT / "static", target_is_directory=True)
     return script
 
 
@@ -682,7 +701,13 @@ COUNT_CIRCLES = """() => {
 }"""
 
 
-def browser_flow(apps: dict[str, Path], loads: int, tmp: Path, services: int = 0) -> dict[str, Any]:
+def browser_flow(
+    apps: dict[str, Path],
+    loads: int,
+    tmp: Path,
+    services: int = 0,
+    paint_only: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     expect = _expected_counts()
@@ -705,8 +730,9 @@ def browser_flow(apps: dict[str, Path], loads: int, tmp: Path, services: int = 0
                         res[view] = []
                     for _ in range(loads):  # interleaved, so drift hits both alike
                         for name, server in servers.items():
+                            changes = view == "london" and name not in paint_only
                             out[name][view].append(
-                                _load(browser, server.url + path, expect, view, view == "london")
+                                _load(browser, server.url + path, expect, view, changes)
                             )
                 # the app again with every layer of its layer list switched on
                 out[OURS]["all_layers"] = [
@@ -1154,9 +1180,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, res in apptest_flow(apps, args.repeat, args.services).items():
             results[name] = {"apptest": res}
         if not args.no_browser:
-            print("Chromium: both servers ...", flush=True)
-            for name, res in browser_flow(apps, args.loads, tmp, args.services).items():
-                results[name]["browser"] = res
+            print("Chromium: both servers (and the baseline with TCP_NODELAY) ...", flush=True)
+            browser_apps = {**apps, BASELINE_NODELAY: _write_baseline(tmp, nodelay=True)}
+            for name, res in browser_flow(
+                browser_apps, args.loads, tmp, args.services, frozenset({BASELINE_NODELAY})
+            ).items():
+                results.setdefault(name, {})["browser"] = res
         if args.sessions:
             print(f"{args.sessions} concurrent sessions ...", flush=True)
             results["concurrency"] = concurrency_flow(apps[OURS], args.sessions, args.rounds, tmp)
@@ -1181,6 +1210,18 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"Leaflet polygons drawn, {name}: London {res['london'][-1]['polygons']:,}, "
                 f"{BOROUGH_NAME} {res['borough'][-1]['polygons']:,}"
+            )
+        tuned = results.get(BASELINE_NODELAY, {}).get("browser")
+        if tuned:
+            ours = results[OURS]["browser"]
+            parts = []
+            for view, label in (("london", "London"), ("borough", BOROUGH_NAME)):
+                o = _median_ms([r["paint"] for r in ours[view]])
+                t = _median_ms([r["paint"] for r in tuned[view]])
+                parts.append(f"{label} {o:,.0f} vs {t:,.0f} ms ({t / o:.2f}x)")
+            print(
+                f"First map paint (median), app (ours) vs {BASELINE_NODELAY} (the baseline "
+                "with the app's one server setting, app_pages/server.py): " + "; ".join(parts)
             )
         every = results[OURS]["browser"].get("all_layers")
         if every:
