@@ -121,7 +121,7 @@ THEME_COLOURS: tuple[str, ...] = (
 #: Streamlit at ``/app/static``).
 SPM_JS = "/app/static/spm/spm_map.js"
 #: ``spm_map.js``, Leaflet's style sheet and Leaflet in one file (:mod:`geo.webbundle`): the
-#: first and only script of a map made by :func:`split_for_update`.
+#: first script of a map made by :func:`split_for_update` (instead of Leaflet's own files).
 SPM_BUNDLE_JS = "/app/static/spm/spm_leaflet.js"
 
 _DEFAULT_POINT_COLOUR = "#0072B2"
