@@ -40,7 +40,7 @@ def tooltip_fields(sel: Selection) -> dict[str, str]:
     )
     for col, alias in (
         ("ha_households", "Housing association households"),
-        ("ha_share", "Housing association share of households"),
+        ("ha_share", "Housing association share of households (%)"),
     ):
         fields[col] = alias
     return fields
@@ -141,7 +141,7 @@ def _build_map(
     else:
         maps.add_choropleth(
             m,
-            shown,
+            _share_as_percent(shown),
             sel.column,
             kind=sel.measure if sel.is_iod else "decile",
             label=_legend_title(sel),
@@ -170,6 +170,13 @@ def _build_map(
         add_stock(m, stock)
     m.aggregation_note = note
     return maps.finish(m)
+
+
+def _share_as_percent(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``ha_share`` (0..1) as a percentage with one decimal, for tooltips (same index)."""
+    if "ha_share" not in lsoas.columns:
+        return lsoas
+    return lsoas.assign(ha_share=(pd.to_numeric(lsoas["ha_share"], errors="coerce") * 100).round(1))
 
 
 def add_services(m: folium.Map, services: gpd.GeoDataFrame, *, show: bool = True) -> None:

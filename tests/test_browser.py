@@ -289,6 +289,8 @@ def test_hover_tooltip_and_restyle_in_place(page, app_url, artifacts):
     text = tooltip.inner_text()
     assert lsoas.loc[code, "lsoa_name"] in text and "City of London" in text
     assert "Neighbourhood (LSOA)" in text and "IMD decile" not in text
+    share = lsoas.loc[code, "ha_share"] * 100  # a percentage, not a fraction
+    assert f"Housing association share of households (%)\t{share:.1f}" in text, text
     page.screenshot(path=str(artifacts / "overview_tooltip.png"))
 
     frame.evaluate("window.__sameFrame = 'yes'")
