@@ -19,17 +19,37 @@ def _nodelay(sock: socket.socket) -> int:
     return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
-def test_listening_socket_and_its_connections_get_nodelay():
+def _ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("family", "host"),
+    [
+        (socket.AF_INET, "127.0.0.1"),
+        pytest.param(
+            socket.AF_INET6,
+            "::1",
+            marks=pytest.mark.skipif(not _ipv6(), reason="no IPv6 loopback"),
+        ),
+    ],
+)
+def test_listening_socket_and_its_connections_get_nodelay(family, host):
     # made as Streamlit's server makes it: protocol 0, so asyncio leaves Nagle on
-    server = socket.socket(socket.AF_INET)
-    server.bind(("127.0.0.1", 0))
+    server = socket.socket(family)
+    server.bind((host, 0))
     server.listen()
     read_end, write_end = os.pipe()  # not a socket: must be left alone, and left open
     try:
         assert server.proto == 0 and _nodelay(server) == 0
         assert set_tcp_nodelay() >= 1
         assert _nodelay(server) == 1
-        with socket.create_connection(server.getsockname()) as client:
+        with socket.create_connection(server.getsockname()[:2]) as client:
             conn, _ = server.accept()  # the listening socket still works
             with conn:
                 assert _nodelay(conn) == 1  # inherited from the listening socket
