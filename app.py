@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import sidebar_selection, uploads_status, use_local_assets
-from app_pages.server import set_tcp_nodelay
+from app_pages.server import tune_once
 from geo.io import DataError
 
 st.set_page_config(
@@ -18,15 +18,7 @@ st.set_page_config(
     layout="wide",
 )
 use_local_assets()
-
-
-@st.cache_resource(show_spinner=False)
-def _tune_server() -> int:
-    """Once per server process: small responses without a 40 ms wait (app_pages/server.py)."""
-    return set_tcp_nodelay()
-
-
-_tune_server()
+tune_once()  # once per server process: small responses without a 40 ms wait (server.py)
 
 pages = {
     "Explore": [

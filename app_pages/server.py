@@ -13,10 +13,11 @@ dozens of such requests before its map can draw.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 
-__all__ = ["set_tcp_nodelay"]
+__all__ = ["set_tcp_nodelay", "tune_once"]
 
 _FD_DIRS = ("/proc/self/fd", "/dev/fd")  # Linux, macOS
 
@@ -35,6 +36,14 @@ def set_tcp_nodelay() -> int:
             continue
         return sum(_set_nodelay(fd) for fd in fds)
     return 0
+
+
+@functools.cache
+def tune_once() -> int:
+    """:func:`set_tcp_nodelay` the first time it is called in this process (the app calls it
+    at every script run; the first run sets the listening socket, later connections inherit
+    it); the number of sockets set then."""
+    return set_tcp_nodelay()
 
 
 def _set_nodelay(fd: int) -> bool:

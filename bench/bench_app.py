@@ -243,15 +243,9 @@ def _quiet() -> None:
 
 
 _TUNING = """
-from app_pages.server import set_tcp_nodelay
+from app_pages.server import tune_once
 
-
-@st.cache_resource
-def _tune_server():
-    return set_tcp_nodelay()
-
-
-_tune_server()
+tune_once()  # as app.py does
 """
 
 

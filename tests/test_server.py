@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from app_pages.server import set_tcp_nodelay
+from app_pages.server import set_tcp_nodelay, tune_once
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="accepted sockets inherit TCP_NODELAY on Linux"
@@ -62,3 +62,18 @@ def test_listening_socket_and_its_connections_get_nodelay(family, host):
         server.close()
         os.close(read_end)
         os.close(write_end)
+
+
+def test_tune_once_sets_the_sockets_on_its_first_call_only():
+    tune_once.cache_clear()
+    server = socket.socket(socket.AF_INET)  # as Streamlit makes it
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    try:
+        assert tune_once() >= 1 and _nodelay(server) == 1
+        server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+        tune_once()  # a later script run: nothing is done again
+        assert _nodelay(server) == 0
+    finally:
+        server.close()
+        tune_once.cache_clear()
