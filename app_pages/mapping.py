@@ -176,7 +176,7 @@ def _share_as_percent(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``ha_share`` (0..1) as a percentage with one decimal, for tooltips (same index)."""
     if "ha_share" not in lsoas.columns:
         return lsoas
-    return lsoas.assign(ha_share=(pd.to_numeric(lsoas["ha_share"], errors="coerce") * 100).round(1))
+    return lsoas.assign(ha_share=layers.ha_percent(lsoas))
 
 
 def add_services(m: folium.Map, services: gpd.GeoDataFrame, *, show: bool = True) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "add_ha_layer",
     "add_ha_points",
     "add_link_worker_layer",
+    "ha_percent",
     "lw_text",
     "point_tooltip_fields",
 ]
@@ -202,7 +203,7 @@ def add_ha_layer(
     if not {"ha_households", "ha_share"} <= set(lsoas.columns):
         return None
     frame = lsoas.assign(
-        ha_pct=(pd.to_numeric(lsoas["ha_share"], errors="coerce") * 100).round(1),
+        ha_pct=ha_percent(lsoas),
         ha_hh=pd.to_numeric(lsoas["ha_households"], errors="coerce").round(0),
     )
     fields = {
@@ -230,6 +231,12 @@ def add_ha_layer(
     )
 
 
+def ha_percent(lsoas: pd.DataFrame) -> pd.Series:
+    """``ha_share`` (households renting from a housing association, 0..1) as a percentage of
+    households with one decimal, as the maps show it (same index; missing stays missing)."""
+    return (pd.to_numeric(lsoas["ha_share"], errors="coerce") * 100).round(1)
+
+
 #: Tooltip columns of :func:`ha_point_frame` (stored in the static housing association file).
 HA_POINT_COLUMNS = ("lsoa_name", "borough_name", "ha_hh", "ha_pct")
 
@@ -246,7 +253,7 @@ def ha_point_frame(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
             "lsoa_name": pts["lsoa_name"].to_numpy() if "lsoa_name" in pts else None,
             "borough_name": pts["borough_name"].to_numpy() if "borough_name" in pts else None,
             "ha_hh": pd.to_numeric(pts["ha_households"], errors="coerce").round(0).to_numpy(),
-            "ha_pct": (pd.to_numeric(pts["ha_share"], errors="coerce") * 100).round(1).to_numpy(),
+            "ha_pct": ha_percent(pts).to_numpy(),
         },
         index=pts.index,
         geometry=pts.geometry.representative_point().to_numpy(),

@@ -107,3 +107,10 @@ def test_ha_share_choropleth_uses_the_static_geometry():
     assert "Housing association households, % of households (Census 2021)" in page
     assert shown["lsoa_name"].iloc[0] not in page  # no names or shapes embedded
     assert '"type": "Polygon"' not in page and '"type":"Polygon"' not in page
+
+
+def test_ha_percent_is_one_decimal_percent_and_keeps_missing():
+    frame = pd.DataFrame({"ha_share": [0.3591, None, 0.05]}, index=["a", "b", "c"])  # SYNTHETIC
+    got = layers.ha_percent(frame)
+    assert list(got.index) == ["a", "b", "c"]
+    assert got["a"] == 35.9 and got["c"] == 5.0 and pd.isna(got["b"])
