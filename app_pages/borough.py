@@ -18,6 +18,7 @@ bor = common.boroughs(sel.vintage)
 names = bor["borough_name"].sort_values()
 
 st.title("Borough view")
+census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
 if sel.boroughs:
     code = sel.boroughs[0]
     if len(sel.boroughs) > 1:
@@ -37,7 +38,7 @@ else:
         st.write("Pick a borough to see its key figures, map and most deprived neighbourhoods.")
         st.caption(
             f"All 33 boroughs, most deprived first ({VINTAGES[sel.vintage]['label']}; housing "
-            f"association households: {'Census 2021' if sel.vintage == 'iod2025' else 'Census 2011'})."
+            f"association households: {census})."
         )
         cols = {
             "borough_name": "Borough",
@@ -80,7 +81,6 @@ c[1].metric(
 c[2].metric("Rank in London (IMD average score)", f"{int(row['imd_avg_score_rank'])} of 33")
 c[3].metric("LSOAs in England's most deprived 10% (IMD)", f"{row['imd_share_10'] * 100:.1f}%")
 
-census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
 left, right = st.columns([3, 2], gap="medium")
 with left:
     m = mapping.build_map(
