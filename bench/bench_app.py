@@ -10,8 +10,9 @@ process where the baseline can do it:
    nothing on the map changes (what another widget, a download or an expander costs).
    "first script run" is each app's first run with its data caches empty (shared modules
    imported beforehand). The overview page also draws metrics and captions (its borough
-   chart and table only when "Compare boroughs" is opened); the baseline is only the map. The app is also run with ``--services`` synthetic service
-   points (made-up locations and names, in the session as an uploaded directory would be).
+   chart and table only when "Compare boroughs" is opened); the baseline is only the map.
+   The app is also run with ``--services`` synthetic service points (made-up locations and
+   names, in the session as an uploaded directory would be).
 2. **Map payload**: the bytes of the ``st_folium`` component message (leaflet script, header,
    html and, for the app, the layers sent for a map update) as captured from the AppTest
    element tree for all London, after an indicator change and for Tower Hamlets, raw and

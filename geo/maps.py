@@ -33,7 +33,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 import branca.utilities
@@ -1621,7 +1621,7 @@ def points_file(spec: Mapping[str, Any]) -> bytes:
 
 def publish_points(
     groups: Sequence[folium.FeatureGroup],
-    publish: Any,
+    publish: Callable[[bytes], str | None],
     *,
     min_points: int = PUBLISH_MIN_POINTS,
 ) -> int:

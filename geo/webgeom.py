@@ -5,9 +5,10 @@ layers in ``data/web/`` (EPSG:4326, coverage-simplified, coordinates rounded to 
 into one gzip-compressed JSON file per layer and vintage under ``static/geo/``, which
 Streamlit serves at ``/app/static/geo/...``, and one LSOA file per borough
 (``static/geo/lsoa_<year>/<borough code>.json.gz``, the same content for that borough's
-LSOAs only), so that a one-borough map fetches and decodes only its own shapes. A map layer then refers to a file by URL and
-sends only a compact code -> class table (see :func:`geo.maps.add_choropleth`), so an
-indicator change restyles shapes the browser already has.
+LSOAs only), so that a one-borough map fetches and decodes only its own shapes. A map layer
+then refers to a file by URL and sends only a compact code -> class table (see
+:func:`geo.maps.add_choropleth`), so an indicator change restyles shapes the browser already
+has.
 
 File format (``"format": "spm-webgeom/1"``), JSON::
 

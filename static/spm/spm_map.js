@@ -8,7 +8,7 @@
  */
 (function () {
   "use strict";
-  if (window.spm && window.spm.load) return; // loaded twice (prefetching and plain link)
+  if (window.spm && window.spm.load) return; // loaded again (the bundle and a plain link)
   var spm = (window.spm = window.spm || {});
   var files = {};
   var pointPools = {}; // canvas markers by content (spm.points)
