@@ -52,10 +52,12 @@ else:
         for share in ("imd_share_10", "ha_share"):
             if share in overview:
                 overview[share] = (overview[share] * 100).round(1)
+        overview = overview.rename(columns=cols).rename_axis("Borough code")
         st.dataframe(
-            overview.rename(columns=cols).rename_axis("Borough code"),
+            overview,
             width="stretch",
             height=35 * 34,
+            column_config=common.number_formats(overview),
         )
         st.stop()
     sel = Selection(**{**sel.__dict__, "boroughs": (code,), "warnings": ()})

@@ -328,6 +328,18 @@ def uploads_status() -> None:
     )
 
 
+def number_formats(frame: pd.DataFrame) -> dict:
+    """``st.dataframe`` column formats: thousands separators for counts, one decimal for
+    percentages (columns whose name starts with "%" or holds "% ")."""
+    return {
+        c: st.column_config.NumberColumn(
+            format="%.1f" if c.startswith("%") or "% " in c else "localized"
+        )
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+    }
+
+
 def sources_caption() -> None:
     """Source, vintage and licence of every layer on the map, under it."""
     uploaded = [

@@ -40,17 +40,6 @@ def _show(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame.rename(columns=LABELS), width="stretch", **kwargs)
 
 
-def _number_formats(frame: pd.DataFrame) -> dict:
-    """Thousands separators for counts, one decimal for percentages."""
-    return {
-        c: st.column_config.NumberColumn(
-            format="%.1f" if c.startswith("%") or "% " in c else "localized"
-        )
-        for c in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[c])
-    }
-
-
 sel: Selection = st.session_state["selection"]
 st.title("Housing associations: homes, services and deprivation")
 st.markdown(
@@ -145,7 +134,7 @@ else:
         width="stretch",
         hide_index=True,
         height=420,
-        column_config=_number_formats(baseline),
+        column_config=common.number_formats(baseline),
     )
     st.download_button(
         "Download the Census baseline (CSV)",
@@ -277,7 +266,7 @@ else:
     side = provision.homes_vs_baseline(
         stock, lsoas, mine_beyond, bor21, census_beyond, uncovered=uncovered
     )
-    st.dataframe(side, width="stretch", hide_index=True, column_config=_number_formats(side))
+    st.dataframe(side, width="stretch", hide_index=True, column_config=common.number_formats(side))
     st.session_state["_housing_side_by_side"] = side
     st.subheader(f"Homes with no service within {catchment} m")
     st.caption("Most deprived places first, then the farthest from any service.")

@@ -218,3 +218,13 @@ def test_borough_view_without_a_borough_lists_all_33():
     assert table.loc[first, "% LSOAs in England's most deprived 10%"] == round(
         boroughs.loc[first, "imd_share_10"] * 100, 1
     )
+
+
+def test_number_formats_separate_thousands_and_show_percentages_to_one_decimal():
+    from app_pages import common
+
+    frame = pd.DataFrame(  # SYNTHETIC
+        {"Population": [259151], "% LSOAs in the most deprived 10%": [16.1], "Borough": ["A"]}
+    )
+    formats = {c: cfg["type_config"]["format"] for c, cfg in common.number_formats(frame).items()}
+    assert formats == {"Population": "localized", "% LSOAs in the most deprived 10%": "%.1f"}
