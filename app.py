@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages.common import sidebar_selection, uploads_status, use_local_assets
 from app_pages.server import tune_once
-from geo.io import DataError
+from geo.data.io import DataError
 
 st.set_page_config(
     page_title="London social prescribing map",

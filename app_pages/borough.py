@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import gapview as gv
-from geo import provision
-from geo.export import safe_csv
-from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
-from geo.report import borough_report
-from geo.selection import Selection, filter_lsoas
+from geo.analysis import gapview as gv
+from geo.analysis import provision
+from geo.analysis.selection import Selection, filter_lsoas
+from geo.data.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
+from geo.outputs.export import safe_csv
+from geo.outputs.report import borough_report
 
 sel: Selection = st.session_state["selection"]
 bor = common.boroughs(sel.vintage)

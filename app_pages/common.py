@@ -11,9 +11,13 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo import io, provision
-from geo.indicators import DOMAINS, EXTRA_INDICATORS, INDICATOR_LABELS, VINTAGES
-from geo.selection import MEASURE_LABELS, Selection, from_query
+from geo.analysis import gapview as gv
+from geo.analysis import provision
+from geo.analysis.selection import MEASURE_LABELS, Selection, from_query
+from geo.data import io
+from geo.data.directory import CATEGORIES, NO_OPEN_DATA
+from geo.data.indicators import DOMAINS, EXTRA_INDICATORS, INDICATOR_LABELS, VINTAGES
+from geo.data.themes import THEMES
 
 ALL_THEMES = "All themes"
 ASSETS = "/app/static/vendor"
@@ -84,15 +88,13 @@ def _load(loader: Callable[[], Any]) -> Any:
 
 @st.cache_resource(show_spinner="Loading the service directory…")
 def bundled_directory() -> gpd.GeoDataFrame | None:
-    """The bundled services and parks as points (:func:`geo.provision.bundled_directory`).
+    """The bundled services and parks as points (:func:`geo.analysis.provision.bundled_directory`).
 
     Shared by every session (cache_resource): callers must not modify it.
     """
     services = _load(io.load_services)
     if services is None:
         return None
-    from geo.directory import CATEGORIES, NO_OPEN_DATA
-
     return provision.bundled_directory(
         services, _load(io.load_parks), categories=CATEGORIES, no_open_data=NO_OPEN_DATA
     )
@@ -125,7 +127,7 @@ def gp_practices() -> gpd.GeoDataFrame | None:
 
 @st.cache_data(show_spinner="Measuring access to link workers…")
 def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.DataFrame | None:
-    """Link-worker access per LSOA (:func:`geo.provision.link_worker_access`), bundled data only."""
+    """Link-worker access per LSOA (:func:`geo.analysis.provision.link_worker_access`), bundled data only."""
     gps = gp_practices()
     if gps is None or not len(gps):
         return None
@@ -137,8 +139,6 @@ def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.D
 @st.cache_data(show_spinner="Measuring need and access across London…")
 def bundled_gaps(vintage: str) -> pd.DataFrame | None:
     """The gap table with default settings on the bundled directory (all themes, 800 m)."""
-    from geo import gapview as gv
-
     sup = bundled_supply()
     if sup is None:
         return None
@@ -218,10 +218,6 @@ def mode_caption(uses: str = "services") -> bool:
 
 
 def theme_options() -> list[str]:
-    try:
-        from geo.themes import THEMES
-    except ImportError:  # themes module not installed yet
-        return [ALL_THEMES]
     return [ALL_THEMES, *THEMES]
 
 

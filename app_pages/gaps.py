@@ -19,13 +19,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import gap, layers, maps, provision, webgeom
-from geo import gapview as gv
-from geo.aggregate import MAX_POINTS
-from geo.directory import CATEGORIES, NO_OPEN_DATA
-from geo.export import safe_csv, safe_geojson
-from geo.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
-from geo.selection import Selection, bounds_of
+from geo import web
+from geo.analysis import gap, provision
+from geo.analysis import gapview as gv
+from geo.analysis.aggregate import MAX_POINTS
+from geo.analysis.selection import Selection, bounds_of
+from geo.data.directory import CATEGORIES, NO_OPEN_DATA
+from geo.data.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
+from geo.outputs.export import safe_csv, safe_geojson
 
 REASON_WIDTH = 640  # px: reasons are long and their end (the services) matters most
 SHOW_SERVICES_UP_TO = 300  # London-wide, more services than this start hidden on the map
@@ -358,10 +359,12 @@ def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def _downloads(frame: pd.DataFrame, what: str) -> None:
-    web = common.lsoas(sel.vintage, web=True)
+    shapes = common.lsoas(sel.vintage, web=True)
 
     def geojson() -> bytes:
-        geo = gpd.GeoDataFrame(frame, geometry=web.geometry.reindex(frame.index).values, crs=4326)
+        geo = gpd.GeoDataFrame(
+            frame, geometry=shapes.geometry.reindex(frame.index).values, crs=4326
+        )
         return safe_geojson(
             geo, metadata=meta | {"geometry": "Simplified LSOA boundaries (EPSG:4326)"}
         )
@@ -394,21 +397,21 @@ def _downloads(frame: pd.DataFrame, what: str) -> None:
 
 
 def _base_map() -> tuple[folium.Map, gpd.GeoDataFrame]:
-    web = common.lsoas(sel.vintage, web=True)
-    bweb = common.boroughs(sel.vintage, web=True)
-    m = maps.base_map(bounds_of(bweb, sel.boroughs))
-    layer = web.loc[shown.index, ["lsoa_name", "borough_name", "geometry"]]
+    shapes = common.lsoas(sel.vintage, web=True)
+    bshapes = common.boroughs(sel.vintage, web=True)
+    m = web.base_map(bounds_of(bshapes, sel.boroughs))
+    layer = shapes.loc[shown.index, ["lsoa_name", "borough_name", "geometry"]]
     return m, layer
 
 
 def _finish_map(m: folium.Map) -> None:
-    maps.add_boroughs(
+    web.add_boroughs(
         m,
         mapping.nearby_boroughs(common.boroughs(sel.vintage, web=True), sel.boroughs),
         highlight=list(sel.boroughs),
-        geometry=webgeom.web_layer("boroughs", sel.vintage),
+        geometry=web.web_layer("boroughs", sel.vintage),
     )
-    mapping.show_map(maps.finish(m), key="gap_map")
+    mapping.show_map(web.finish(m), key="gap_map")
     common.sources_caption()
 
 
@@ -458,7 +461,7 @@ if not has_services or no_data_theme:
         need=table["need"].reindex(layer.index),
         need_pctl=(table["need_pct"].reindex(layer.index) * 100).round(),
     )
-    maps.add_choropleth(
+    web.add_choropleth(
         m,
         layer,
         "need",
@@ -589,7 +592,7 @@ layer = layer.assign(
     within=table[within_col].reindex(layer.index),
 )
 theme_words = "any theme" if within_col == "within_all" else sel.theme
-maps.add_bivariate(
+web.add_bivariate(
     m,
     layer,
     "bivariate_class",
@@ -608,10 +611,10 @@ maps.add_bivariate(
     geometry=mapping.lsoa_geometry(sel, layer.index),
 )
 if len(pilots):
-    web = common.lsoas(sel.vintage, web=True)
+    shapes = common.lsoas(sel.vintage, web=True)
     outlines = gpd.GeoDataFrame(
         geometry=[
-            web.loc[codes.split(", ")].geometry.union_all() for codes in pilots["lsoa_codes"]
+            shapes.loc[codes.split(", ")].geometry.union_all() for codes in pilots["lsoa_codes"]
         ],
         crs=4326,
     )
@@ -653,9 +656,9 @@ if places is not None and len(places):
         mapping.add_services(m, drawn, show=bool(sel.boroughs))
         st.caption(mapping.aggregation_note(None, drawn))
     elif measure == LW:
-        layers.add_link_worker_layer(m, drawn, show=on)
+        web.add_link_worker_layer(m, drawn, show=on)
     else:
-        layers.add_category_layers(m, drawn, CATEGORIES, show=on)
+        web.add_category_layers(m, drawn, CATEGORIES, show=on)
 _finish_map(m)
 
 st.subheader("Pilot finder")

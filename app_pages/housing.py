@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping, upload_ui
-from geo import access, provision
-from geo import gapview as gv
-from geo.directory import NO_OPEN_DATA
-from geo.export import safe_csv
-from geo.selection import Selection
-from geo.themes import THEMES
+from geo.analysis import access, provision
+from geo.analysis import gapview as gv
+from geo.analysis.selection import Selection
+from geo.data.directory import NO_OPEN_DATA
+from geo.data.themes import THEMES
+from geo.outputs.export import safe_csv
 
 LABELS = {
     "row": "Row in your file",
@@ -81,7 +81,7 @@ def _beyond(catchment: float) -> pd.DataFrame:
 bor21 = common.boroughs("iod2025")
 if "ha_households" not in bor21.columns:
     st.warning(
-        "The Census housing association figures are not installed; run `python -m geo.build`."
+        "The Census housing association figures are not installed; run `python -m geo build`."
     )
 else:
     st.header("Census 2021 baseline: housing association households")

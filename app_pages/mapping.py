@@ -14,10 +14,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from app_pages import common
-from geo import io, layers, maps, provision, webgeom, webpoints
-from geo.aggregate import MAX_POINTS, points_per_area
-from geo.indicators import DOMAIN_LABELS, VINTAGES
-from geo.selection import Selection, bounds_of, filter_lsoas
+from geo import web
+from geo.analysis import provision
+from geo.analysis.aggregate import MAX_POINTS, points_per_area
+from geo.analysis.selection import Selection, bounds_of, filter_lsoas
+from geo.data import io
+from geo.data.directory import CATEGORIES, LINK_WORKERS
+from geo.data.indicators import DOMAIN_LABELS, VINTAGES
 
 MAP_HEIGHT = 620
 
@@ -52,18 +55,18 @@ def _legend_title(sel: Selection) -> str:
     return f"{DOMAIN_LABELS[sel.decile_domain]} {measure}, {release}"
 
 
-def lsoa_geometry(sel: Selection, rows: pd.Index | None = None) -> webgeom.WebLayer:
+def lsoa_geometry(sel: Selection, rows: pd.Index | None = None) -> web.WebLayer:
     """The static LSOA shapes for a map of ``sel``: with one borough selected, that borough's
     own file (about 1/33 of London's to fetch and decode, so its map paints sooner), else all
     London's. ``rows``: the LSOA codes the map draws, which the file must hold."""
     if len(sel.boroughs) == 1:
         try:
-            layer = webgeom.web_layer("lsoa", sel.vintage, borough=sel.boroughs[0])
+            layer = web.web_layer("lsoa", sel.vintage, borough=sel.boroughs[0])
         except (io.DataError, ValueError):  # no such file: London's has every LSOA
             layer = None
         if layer is not None and (rows is None or (layer.positions(rows) >= 0).all()):
             return layer
-    return webgeom.web_layer("lsoa", sel.vintage)
+    return web.web_layer("lsoa", sel.vintage)
 
 
 def _frame_digest(gdf: gpd.GeoDataFrame) -> str:
@@ -126,11 +129,11 @@ def _build_map(
     boroughs = common.boroughs(sel.vintage, web=True)
     shown = filter_lsoas(lsoas, sel)
     bounds = bounds_of(boroughs, sel.boroughs)
-    m = maps.base_map(bounds)
+    m = web.base_map(bounds)
     census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
     ha_main = sel.domain == "ha_share" and "ha_share" in shown.columns
     if ha_main:
-        layers.add_ha_layer(
+        web.add_ha_layer(
             m,
             shown,
             census=census,
@@ -139,7 +142,7 @@ def _build_map(
             geometry=lsoa_geometry(sel, shown.index),
         )
     else:
-        maps.add_choropleth(
+        web.add_choropleth(
             m,
             _share_as_percent(shown),
             sel.column,
@@ -149,11 +152,11 @@ def _build_map(
             name=f"Deprivation: {DOMAIN_LABELS[sel.decile_domain]}",
             geometry=lsoa_geometry(sel, shown.index),
         )
-    maps.add_boroughs(
+    web.add_boroughs(
         m,
         nearby_boroughs(boroughs, sel.boroughs),
         highlight=list(sel.boroughs),
-        geometry=webgeom.web_layer("boroughs", sel.vintage),
+        geometry=web.web_layer("boroughs", sel.vintage),
     )
     # shown under the map by show_map; with the bundled layers, the user's services are drawn
     # among the places (per the data mode), so the note speaks of those
@@ -169,14 +172,14 @@ def _build_map(
     if stock is not None and len(stock):
         add_stock(m, stock)
     m.aggregation_note = note
-    return maps.finish(m)
+    return web.finish(m)
 
 
 def _share_as_percent(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``ha_share`` (0..1) as a percentage with one decimal, for tooltips (same index)."""
     if "ha_share" not in lsoas.columns:
         return lsoas
-    return lsoas.assign(ha_share=layers.ha_percent(lsoas))
+    return lsoas.assign(ha_share=web.ha_percent(lsoas))
 
 
 def add_services(m: folium.Map, services: gpd.GeoDataFrame, *, show: bool = True) -> None:
@@ -184,11 +187,11 @@ def add_services(m: folium.Map, services: gpd.GeoDataFrame, *, show: bool = True
     if services["theme"].value_counts().max() > MAX_POINTS:  # too many to draw one by one
         per_lsoa = points_per_area(services, common.lsoas("iod2025"), by="theme")
         fields = {"area_name": "Neighbourhood (LSOA)", "theme": "Theme", "points": "Services"}
-        maps.add_services_by_theme(
+        web.add_services_by_theme(
             m, per_lsoa.to_crs(4326), tooltip_fields=fields, cluster=False, show=show
         )
     else:
-        maps.add_services_by_theme(m, services.to_crs(4326), show=show)
+        web.add_services_by_theme(m, services.to_crs(4326), show=show)
 
 
 def add_stock(m: folium.Map, stock: gpd.GeoDataFrame) -> None:
@@ -196,7 +199,7 @@ def add_stock(m: folium.Map, stock: gpd.GeoDataFrame) -> None:
     if len(stock) > MAX_POINTS:
         per_lsoa = points_per_area(stock, common.lsoas("iod2025"), weight="units")
         fields = {"area_name": "Neighbourhood (LSOA)", "points": "Locations", "units": "Homes"}
-        maps.add_points(
+        web.add_points(
             m,
             per_lsoa.to_crs(4326),
             name="Your homes (one marker per neighbourhood)",
@@ -209,7 +212,7 @@ def add_stock(m: folium.Map, stock: gpd.GeoDataFrame) -> None:
             c: c.replace("_", " ").capitalize() for c in ("label", "borough_name") if c in stock
         }
         fields["source_label"] = "Source"  # every point says where it came from
-        maps.add_points(
+        web.add_points(
             m,
             stock.assign(source_label=provision.UPLOAD).to_crs(4326),
             name="Your homes",
@@ -251,15 +254,13 @@ def _add_bundled(
 ) -> None:
     """Housing association homes, places by category and link workers (bundled + uploads)."""
     mode = mode or common.data_mode()
-    from geo.directory import CATEGORIES, LINK_WORKERS
-
     if not ha_main:
-        layers.add_ha_points(
+        web.add_ha_points(
             m,
             shown,
             census=census,
             show=False,
-            points=webpoints.web_points("ha_points", sel.vintage),
+            points=web.web_points("ha_points", sel.vintage),
         )
     places = common.directory(mode)
     if places is not None and len(places):
@@ -276,19 +277,19 @@ def _add_bundled(
             # the user's services are too many to draw one by one: per neighbourhood and theme
             add_services(m, places[mine], show=bool(show_places))
             places = places[~mine]
-        layers.add_category_layers(
-            m, places, CATEGORIES, show=show_places, points=webpoints.web_points("places")
+        web.add_category_layers(
+            m, places, CATEGORIES, show=show_places, points=web.web_points("places")
         )
     gps = common.gp_practices()
     if gps is not None and len(gps) and mode == "both":
         if sel.boroughs:
             gps = gps[gps["borough_code"].isin(sel.boroughs)]
-        layers.add_link_worker_layer(
+        web.add_link_worker_layer(
             m,
             gps,
             show=sel.domain == "lw_per_10k",
             vintage=str(LINK_WORKERS.get("vintage", "")).split(" (")[0],
-            points=webpoints.web_points("places"),
+            points=web.web_points("places"),
         )
 
 
@@ -332,14 +333,14 @@ def _publisher(key: str) -> Callable[[bytes], str | None]:
 def show_map(m: folium.Map, key: str) -> None:
     """Render a map with streamlit-folium, returning nothing so panning never reruns the script.
 
-    The map is split (:func:`geo.maps.split_for_update`) into a base script that does not
+    The map is split (:func:`geo.web.split_for_update`) into a base script that does not
     depend on the selection and the overlay layers, passed as ``feature_group_to_add``: while
     the base stays the same, streamlit-folium keeps the map frame and swaps only the layers,
     so a new selection restyles geometry the browser already has instead of reloading the map.
     """
     note = getattr(m, "aggregation_note", "")
-    base, groups, control, bounds = maps.split_for_update(m)
-    maps.publish_points(groups, _publisher(key))
+    base, groups, control, bounds = web.split_for_update(m)
+    web.publish_points(groups, _publisher(key))
     bounds = bounds or [[None, None], [None, None]]
     # st_folium computes get_bounds() only to fill a return value that returned_objects=[]
     # discards; the fitted view's bounds serve the same purpose.

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from geo.indicators import DOMAIN_LABELS, SCORE_UNITS
+from geo.data.indicators import DOMAIN_LABELS, SCORE_UNITS
 
 st.title("Data and method")
 

@@ -6,10 +6,10 @@ import altair as alt
 import streamlit as st
 
 from app_pages import common, mapping
-from geo import provision
-from geo.export import safe_csv
-from geo.indicators import DOMAIN_LABELS, INDICATOR_LABELS, VINTAGES
-from geo.selection import borough_comparison, filter_lsoas
+from geo.analysis import provision
+from geo.analysis.selection import borough_comparison, filter_lsoas
+from geo.data.indicators import DOMAIN_LABELS, INDICATOR_LABELS, VINTAGES
+from geo.outputs.export import safe_csv
 
 sel = st.session_state["selection"]
 st.title("Where London's need is high and provision is thin")

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping, upload_ui
-from geo import provision
-from geo.directory import CATEGORIES, LINK_WORKERS, NO_OPEN_DATA, age_warning
-from geo.export import safe_csv
-from geo.selection import Selection
-from geo.themes import OTHER, THEMES
+from geo.analysis import provision
+from geo.analysis.selection import Selection
+from geo.data.directory import CATEGORIES, LINK_WORKERS, NO_OPEN_DATA, age_warning
+from geo.data.themes import OTHER, THEMES
+from geo.outputs.export import safe_csv
 
 sel: Selection = st.session_state["selection"]
 st.title("Service directory")
@@ -26,7 +26,7 @@ st.markdown(
 bundled_dir = common.bundled_directory()
 st.header("Bundled directory")
 if bundled_dir is None:
-    st.warning("The bundled directory is not installed; run `python -m geo.build`.")
+    st.warning("The bundled directory is not installed; run `python -m geo build`.")
 else:
     counts = bundled_dir.groupby("category").size()
     rows = []

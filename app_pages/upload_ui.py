@@ -16,8 +16,8 @@ import streamlit as st
 
 from app_pages import common
 from geo import uploads
-from geo.export import safe_csv
-from geo.postcodes import LOOKUP_LABEL
+from geo.data.postcodes import LOOKUP_LABEL
+from geo.outputs.export import safe_csv
 
 Kind = Literal["stock", "services"]
 
@@ -245,7 +245,7 @@ def standardise(
     """The session's copy of an upload: fixed column names whatever the file called them.
 
     Stock: ``label``, ``units`` (number, default 1), ``tenure``, ``provider``, ``uprn``.
-    Services: ``name``, ``theme`` (one of geo.themes.THEMES), ``capacity`` (number or NaN),
+    Services: ``name``, ``theme`` (one of geo.uploads.themes.THEMES), ``capacity`` (number or NaN),
     ``description``, ``opening_hours``, ``contact``, ``website``.
     Both: ``row``, ``location_source``, ``borough_code``, ``borough_name``, ``lsoa_code``.
     """

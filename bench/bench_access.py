@@ -1,10 +1,10 @@
-"""Benchmark geo.access against PySAL ``access`` on London-sized inputs.
+"""Benchmark geo.analysis.access against PySAL ``access`` on London-sized inputs.
 
 Run from the repository root::
 
     python bench/bench_access.py
 
-Demand: the 4,994 LSOA 2021 centroids with their populations (``geo.io.load_lsoas("iod2025")``)
+Demand: the 4,994 LSOA 2021 centroids with their populations (``geo.data.io.load_lsoas("iod2025")``)
 when the processed data exists, otherwise 4,994 SYNTHETIC points (a note is printed).
 Supply: SYNTHETIC service points, seeded, uniformly inside London's bounding box in
 EPSG:27700, with four synthetic themes. Nothing is written; a table is printed.
@@ -46,7 +46,7 @@ def load_demand():
     import geopandas as gpd
 
     try:
-        from geo.io import load_lsoas
+        from geo.data.io import load_lsoas
 
         lsoas = load_lsoas("iod2025")
         demand = gpd.GeoDataFrame(
@@ -55,7 +55,10 @@ def load_demand():
             index=lsoas.index,
             crs=lsoas.crs,
         )
-        return demand, f"{len(demand):,} real LSOA 2021 centroids (geo.io.load_lsoas('iod2025'))"
+        return (
+            demand,
+            f"{len(demand):,} real LSOA 2021 centroids (geo.data.io.load_lsoas('iod2025'))",
+        )
     except Exception as exc:  # any failure (no file, no module yet) -> synthetic data
         rng = np.random.default_rng(42)
         x0, y0, x1, y1 = LONDON_BBOX
@@ -147,7 +150,7 @@ def pysal_e2sfca(demand, supply, cost_df, catchment: float) -> np.ndarray:
 def main() -> None:
     import logging
 
-    from geo.access import e2sfca, nearest_service, services_within
+    from geo.analysis.access import e2sfca, nearest_service, services_within
 
     logging.getLogger("access").setLevel(logging.WARNING)
     demand, note = load_demand()
@@ -200,11 +203,11 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
     print(
-        "ratio = PySAL e2sfca time / geo.access e2sfca time (PySAL is given the sparse cost "
+        "ratio = PySAL e2sfca time / geo.analysis.access e2sfca time (PySAL is given the sparse cost "
         "table; building it is the last column, not counted)."
     )
     print(
-        "peak MiB = tracemalloc peak of the largest of the three geo.access calls (numpy "
+        "peak MiB = tracemalloc peak of the largest of the three geo.analysis.access calls (numpy "
         "arrays; the k-d trees' C++ nodes are not traced)."
     )
     print(f"process max RSS over the whole run (incl. PySAL): {rss:,.0f} MiB")

@@ -42,8 +42,8 @@ process where the baseline can do it:
    stop by themselves after the bounded loops.
 
 The baseline is what a naive app would do: ``st.cache_data`` around
-``geo.io.load_lsoas("iod2025")`` (full resolution, EPSG:27700), the same filters
-(``geo.selection.filter_lsoas``), ``explore(column=..., categorical=True, cmap="PRGn",
+``geo.data.io.load_lsoas("iod2025")`` (full resolution, EPSG:27700), the same filters
+(``geo.analysis.selection.filter_lsoas``), ``explore(column=..., categorical=True, cmap="PRGn",
 tooltip=<the app's tooltip fields>)`` and ``st_folium(..., returned_objects=[])``, with the
 same local Leaflet assets (``app_pages.common.use_local_assets``). It has no borough outlines.
 It is written to a temporary directory that gets a ``static`` symlink to this repository's
@@ -119,9 +119,9 @@ from streamlit_folium import st_folium
 
 from app_pages.common import use_local_assets
 from app_pages.mapping import MAP_HEIGHT, tooltip_fields
-from geo import io
-from geo.indicators import DOMAIN_LABELS, DOMAINS
-from geo.selection import Selection, filter_lsoas
+from geo.data import io
+from geo.data.indicators import DOMAIN_LABELS, DOMAINS
+from geo.analysis.selection import Selection, filter_lsoas
 
 use_local_assets()
 {tuning}
@@ -265,8 +265,8 @@ def synthetic_services(n: int, seed: int = 0):
     import geopandas as gpd
     import numpy as np
 
-    from geo import io
-    from geo.themes import THEMES
+    from geo.data import io
+    from geo.data.themes import THEMES
 
     lsoas = io.load_lsoas("iod2025")
     rng = np.random.default_rng(seed)
@@ -297,7 +297,7 @@ def synthetic_services(n: int, seed: int = 0):
 
 def _expected_counts() -> dict[str, int]:
     """LSOAs drawn after each change of the browser flow (both apps filter the same way)."""
-    from geo import io
+    from geo.data import io
 
     lsoas = io.load_lsoas("iod2025")
     th = lsoas["borough_code"] == BOROUGH
@@ -379,7 +379,7 @@ def apptest_flow(
     from streamlit.testing.v1 import AppTest
 
     import app_pages.mapping  # noqa: F401
-    from geo import io
+    from geo.data import io
 
     ats = {
         name: AppTest.from_file(str(path), default_timeout=600) for name, path in scripts.items()
@@ -389,7 +389,7 @@ def apptest_flow(
         ats[OURS_SERVICES].session_state["services"] = synthetic_services(services)
     out: dict[str, dict[str, Any]] = {name: {} for name in ats}
     for name, at in ats.items():
-        io._read.cache_clear()  # geo.io memoises file reads per process: empty it for each app
+        io.clear_cache()  # geo.data.io memoises file reads per process: empty it for each app
         out[name]["first_run"] = _timed_run(at)
         out[name]["payload_london"] = _component_args(at)
     for label, change in _steps(repeat):
@@ -793,10 +793,10 @@ async def _script_run(ws, page: str, query: str, cached: set[str]) -> dict[str, 
 
 def _fetch_geometry(url: str) -> int:
     """GET the static LSOA geometry as a browser would (gzip accepted); bytes received."""
-    from geo import webgeom
+    from geo.web import staticgeom
 
     req = urllib.request.Request(
-        url + webgeom.web_layer("lsoa", "iod2025").url, headers={"Accept-Encoding": "gzip"}
+        url + staticgeom.web_layer("lsoa", "iod2025").url, headers={"Accept-Encoding": "gzip"}
     )
     with urllib.request.urlopen(req, timeout=60) as r:
         return len(r.read())

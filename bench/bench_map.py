@@ -5,7 +5,7 @@ Two views, each rendered to a full HTML page with ``m.get_root().render()``:
 * London overview: all IoD2025 LSOAs coloured by IMD decile;
 * one borough (default Tower Hamlets, E09000030): its LSOAs.
 
-"ours" is :mod:`geo.maps` on the web layer (``load_lsoas(v, web=True)``: coverage-simplified,
+"ours" is :mod:`geo.web.maps` on the web layer (``load_lsoas(v, web=True)``: coverage-simplified,
 EPSG:4326, rounded coordinates): the choropleth with its legend, the borough outlines and
 labels, and the layer control, as the app shows them. "ours (choropleth only)" leaves the
 boroughs out. "explore" is ``GeoDataFrame.explore(column=..., tooltip=[same fields])`` on the
@@ -32,8 +32,7 @@ if str(ROOT) not in sys.path:
 import folium  # noqa: E402
 import geopandas as gpd  # noqa: E402
 
-from geo import maps  # noqa: E402
-from geo.io import load_boroughs, load_lsoas  # noqa: E402
+from geo.data.io import load_boroughs, load_lsoas  # noqa: E402
 
 COLUMN = "imd_decile"
 LABEL = "IMD 2025: decile in England"
@@ -65,11 +64,11 @@ def _ours(
     web: gpd.GeoDataFrame, boroughs: gpd.GeoDataFrame | None, highlight: list[str] | None
 ) -> Callable[[], folium.Map]:
     def build() -> folium.Map:
-        m = maps.base_map(web.total_bounds)
-        maps.add_choropleth(m, web, COLUMN, label=LABEL, tooltip_fields=TOOLTIP)
+        m = web.base_map(web.total_bounds)
+        web.add_choropleth(m, web, COLUMN, label=LABEL, tooltip_fields=TOOLTIP)
         if boroughs is not None:
-            maps.add_boroughs(m, boroughs, highlight=highlight)
-        return maps.finish(m)
+            web.add_boroughs(m, boroughs, highlight=highlight)
+        return web.finish(m)
 
     return build
 

@@ -8,7 +8,7 @@ Run from the repository root::
 For each size, synthetic homes (seeded, uniformly inside London, half with easting/northing
 and half with latitude/longitude, plus scheme/provider/units columns) are written to CSV bytes
 in memory (not timed), then timed: ``read_table``, ``detect_columns``, ``locate`` (borough and
-LSOA assignment), and -- if ``geo.access`` exists -- ``services_within`` for per-home counts of
+LSOA assignment), and -- if ``geo.analysis.access`` exists -- ``services_within`` for per-home counts of
 2,000 synthetic services by theme. Best of ``--repeat`` runs.
 
 Baseline, in the same process: a naive row-by-row loop over the first 2,000 rows (``float()``
@@ -22,7 +22,7 @@ directories, themed -- and the child reports the wall time and its peak resident
 Named baseline, measured in each child after the case: ``pandas.read_csv(dtype=str)`` of a
 well-formed 50 MB stock CSV (1,000,000 rows); the ratio column is case time / baseline time.
 
-Real borough (and LSOA) boundaries come from ``geo.io.load_boroughs("iod2025")`` when the
+Real borough (and LSOA) boundaries come from ``geo.data.io.load_boroughs("iod2025")`` when the
 processed data exists; otherwise a synthetic 33-cell Voronoi "London" is used and the output
 says so.
 """
@@ -54,14 +54,14 @@ N_SERVICES = 2_000
 def load_areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, str]:
     """Real boroughs and LSOAs if processed, else a synthetic Voronoi London."""
     try:
-        from geo.io import load_boroughs, load_lsoas
+        from geo.data.io import load_boroughs, load_lsoas
 
         boroughs = load_boroughs("iod2025")
         try:
             lsoas = load_lsoas("iod2025")
         except Exception:  # LSOAs are optional for the benchmark
             lsoas = None
-        return boroughs, lsoas, "real boroughs (geo.io.load_boroughs('iod2025'))"
+        return boroughs, lsoas, "real boroughs (geo.data.io.load_boroughs('iod2025'))"
     except Exception as exc:  # no processed data yet
         rng = np.random.default_rng(SEED)
         centre = shapely.Point(530_000, 180_000)
@@ -114,7 +114,7 @@ def synthetic_homes(boroughs: gpd.GeoDataFrame, n: int) -> bytes:
 
 def synthetic_services(boroughs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Synthetic service points with a theme."""
-    from geo.themes import THEMES
+    from geo.data.themes import THEMES
 
     rng = np.random.default_rng(SEED - 1)
     xy = sample_points(boroughs, N_SERVICES, rng)
@@ -342,8 +342,8 @@ def _run_case(name: str) -> None:
     import json
     import resource
 
-    from geo.themes import parse_services
     from geo.uploads import UploadError
+    from geo.uploads.themes import parse_services
 
     data, filename, kind = _worst_case(name)
     gc.collect()
@@ -439,7 +439,7 @@ def main() -> None:
 
     boroughs, lsoas, label = load_areas()
     try:
-        from geo.access import services_within
+        from geo.analysis.access import services_within
     except ImportError:
         services_within = None
     print(
@@ -451,7 +451,7 @@ def main() -> None:
     )
     services = synthetic_services(boroughs) if services_within is not None else None
     if services_within is None:
-        print("geo.access.services_within not available: per-home counts skipped")
+        print("geo.analysis.access.services_within not available: per-home counts skipped")
 
     for n in args.sizes:
         data = synthetic_homes(boroughs, n)

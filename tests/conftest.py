@@ -11,7 +11,7 @@ import pytest
 import shapely
 from synthetic_uploads import EAST, WEST
 
-from geo.build import DEFAULT_RAW
+from geo.data.sources import DEFAULT_RAW
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
