@@ -1,4 +1,4 @@
-"""The command line: ``python -m geo build | gaps | plan``.
+"""The command line: ``python -m geo build | web | gaps | plan``.
 
 The commands sit on top of every layer (as the pages do) and give the same numbers as the
 pages, for analysts' scripts. ``python -m geo --help`` lists them; ``python -m geo COMMAND
@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo.cli import build
+from geo.cli import build, webfiles
 
 __all__ = ["main"]
 
 #: Subcommand name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMANDS = {"build": build}
+COMMANDS = {"build": build, "web": webfiles}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     else:
         print(
-            "static/geo/ not updated (it is made from data/); run `python -m geo.web.staticgeom` "
-            "and `python -m geo.web.staticpoints`"
+            "static/geo/ not updated (it is made from data/): run `python -m geo web` once the "
+            "new data is in data/"
         )
     return 0

@@ -47,7 +47,7 @@ def static_positions(gdf: pd.DataFrame, geometry: WebLayer) -> np.ndarray:
         unknown = gdf.index[positions < 0][:5].tolist()
         raise ValueError(
             f"Areas not in the static geometry file {geometry.url}: {unknown}. "
-            "Regenerate it with `python -m geo.web.staticgeom` (shapes) or `python -m geo.web.staticpoints` "
+            "Regenerate it with `python -m geo web` "
             "(points)."
         )
     if len(np.unique(positions)) != len(positions):

@@ -16,15 +16,13 @@ The maps of the app name this file instead of the three (:func:`geo.web.split_fo
 It is generated and committed; a test checks it matches its sources. Regenerate after
 changing any of them::
 
-    python -m geo.web.jsbundle
+    python -m geo web
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-
-from geo.web.staticgeom import run_cli
 
 __all__ = ["BUNDLE_NAME", "SPM_DIR", "bundle_text", "write_all"]
 
@@ -76,11 +74,3 @@ def write_all(out_dir: Path | None = None) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return [out]
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_cli("Write the map frame's script bundle.", write_all, argv, default_out=SPM_DIR)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -29,16 +29,14 @@ content changes.
 
 Regenerate after ``python -m geo build``::
 
-    python -m geo.web.staticgeom
+    python -m geo web
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -246,41 +244,13 @@ def web_layer(
     except (OSError, ValueError) as exc:
         raise io.DataError(
             f"Static map geometry {path} is missing or unreadable ({exc}). "
-            "Run `python -m geo.web.staticgeom` to regenerate it."
+            "Run `python -m geo web` to regenerate it."
         ) from exc
     if doc.get("format") != FORMAT:
-        raise io.DataError(f"{path} is not a {FORMAT} file. Run `python -m geo.web.staticgeom`.")
+        raise io.DataError(f"{path} is not a {FORMAT} file. Run `python -m geo web`.")
     return WebLayer(
         url=f"{STATIC_URL}/{name}",
         codes=tuple(doc["codes"]),
         columns=tuple(doc.get("columns", {})),
         labels="labels" in doc,
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_cli("Write the static map geometry files.", write_all, argv)
-
-
-def run_cli(
-    description: str,
-    write: Callable[[Path], list[Path]],
-    argv: list[str] | None = None,
-    default_out: Path = STATIC_DIR,
-) -> int:
-    """Command line of a static-file module (``--out``, default ``default_out``):
-    ``write(out)``, then what it wrote. Shared by :mod:`geo.web.staticpoints` and
-    :mod:`geo.web.jsbundle`."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--out", type=Path, default=default_out, help="output folder")
-    args = parser.parse_args(argv)
-    written = write(args.out)
-    for path in written:
-        print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
-    if not written:
-        print(f"{args.out}: up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

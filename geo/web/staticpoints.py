@@ -21,7 +21,7 @@ LSOAs of ``data/web``/``data/boundaries`` with their housing association columns
 :mod:`geo.web.staticgeom`, files are written with a zero gzip timestamp and only when their
 content changes. Regenerate after ``python -m geo build``::
 
-    python -m geo.web.staticpoints
+    python -m geo web
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from geo.web.staticgeom import (
     STATIC_URL,
     WebLayer,
     read,
-    run_cli,
     write_if_changed,
 )
 
@@ -185,11 +184,3 @@ def web_points(
         codes=tuple(doc["codes"]),
         columns=tuple(doc.get("columns", {})),
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_cli("Write the static map points files.", write_all, argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -11,7 +11,7 @@ STATIC = jsbundle.STATIC_ROOT
 
 
 def test_committed_bundle_equals_generated():
-    """static/spm/spm_leaflet.js is what `python -m geo.web.jsbundle` makes: regenerate if not."""
+    """static/spm/spm_leaflet.js is what `python -m geo web` makes: regenerate if not."""
     committed = (jsbundle.SPM_DIR / jsbundle.BUNDLE_NAME).read_text(encoding="utf-8")
     assert committed == jsbundle.bundle_text()
 

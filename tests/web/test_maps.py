@@ -982,7 +982,7 @@ def test_static_choropleth_escapes_uploaded_text(london):
 def test_static_choropleth_rejects_unknown_codes(lsoas):
     from geo.web import staticgeom
 
-    with pytest.raises(ValueError, match="python -m geo.web.staticgeom"):
+    with pytest.raises(ValueError, match="python -m geo web"):
         web.add_choropleth(
             web.base_map(),
             lsoas,

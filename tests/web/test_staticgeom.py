@@ -32,7 +32,7 @@ def _decode(doc: dict) -> list[shapely.Geometry]:
 
 @pytest.mark.parametrize(("layer", "vintage"), FILES)
 def test_committed_file_equals_generated(layer, vintage):
-    """static/geo is what `python -m geo.web.staticgeom` makes from data/web: regenerate if this fails."""
+    """static/geo is what `python -m geo web` makes from data/web: regenerate if this fails."""
     path = staticgeom.STATIC_DIR / staticgeom.file_name(layer, vintage)
     assert staticgeom.read(path) == staticgeom.generate(layer, vintage)
 
@@ -114,7 +114,7 @@ def test_web_layer_and_missing_file(tmp_path):
     assert layer.url == "/app/static/geo/lsoa_2021.json.gz"
     assert len(layer.codes) == 4994 and set(layer.columns) == {"lsoa_name", "borough_name"}
     assert staticgeom.web_layer("boroughs", "iod2019").labels
-    with pytest.raises(io.DataError, match="python -m geo.web.staticgeom"):
+    with pytest.raises(io.DataError, match="python -m geo web"):
         staticgeom.web_layer("lsoa", "iod2025", static_dir=tmp_path)
     with pytest.raises(ValueError):
         staticgeom.file_name("msoa", "iod2025")

@@ -21,7 +21,7 @@ TARGETS = [("places", None), ("ha_points", "iod2025"), ("ha_points", "iod2019")]
 
 @pytest.mark.parametrize(("layer", "vintage"), TARGETS)
 def test_committed_file_equals_generated(layer, vintage):
-    """static/geo is what `python -m geo.web.staticpoints` makes from data/: regenerate if this fails."""
+    """static/geo is what `python -m geo web` makes from data/: regenerate if this fails."""
     path = staticpoints.STATIC_DIR / staticpoints.file_name(layer, vintage)
     doc = staticpoints.generate(layer, vintage)
     assert doc is not None
