@@ -274,7 +274,7 @@ figures = {
     }
     for d in DOMAINS
 }
-fig_table = pd.DataFrame(figures).T
+fig_table = pd.DataFrame(figures).T.rename_axis("Domain")
 st.dataframe(fig_table, width="stretch")
 
 st.download_button(

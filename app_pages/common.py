@@ -248,6 +248,27 @@ def _init_from_url(borough_codes: set[str]) -> None:
     )
 
 
+def page_links(sections: dict[str, list[Any]]) -> None:
+    """The app's own page list in the sidebar: a bold section name, then one link per page.
+
+    Used with ``st.navigation(position="hidden")``: Streamlit's sectioned list puts the
+    section headings inside its ``<ul>`` as ``<div>`` elements (invalid list markup, WCAG
+    1.3.1). ``st.page_link`` switches pages within the session, so uploads are kept.
+    """
+    with st.sidebar.container(key="spm_pages"):
+        for section, section_pages in sections.items():
+            st.markdown(f"**{section}**")
+            for page in section_pages:
+                st.page_link(page)
+
+
+def accessibility_link(page: Any) -> None:
+    """A link to the accessibility statement at the foot of the page (the sidebar's page list
+    is folded away on narrow screens)."""
+    st.divider()
+    st.page_link(page, label="Accessibility statement", icon=":material/accessibility:")
+
+
 def sidebar_selection() -> Selection:
     """The filters in the sidebar; their values are written back to the URL every run."""
     names = boroughs("iod2025")["borough_name"].sort_values()

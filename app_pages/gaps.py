@@ -444,7 +444,7 @@ if not has_services or no_data_theme:
     st.page_link(
         "app_pages/services.py", label="Upload your service directory", icon=":material/list:"
     )
-    st.subheader(f"Need ranking: {area}")
+    st.header(f"Need ranking: {area}")
     st.caption(
         "Neighbourhoods by need index, highest first (London rank 1 = highest need in London). "
         "'Why' names the domains in which the neighbourhood is among England's most deprived."
@@ -452,7 +452,7 @@ if not has_services or no_data_theme:
     st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
     _downloads(shown, "this need table")
 
-    st.subheader("Need map")
+    st.header("Need map")
     m, layer = _base_map()
     layer = layer.assign(
         need=table["need"].reindex(layer.index),
@@ -522,7 +522,7 @@ if measure == LW:
         "and left out (the reason says when one is in reach)."
     )
 
-st.subheader(f"Neighbourhoods ranked by gap: {area}")
+st.header(f"Neighbourhoods ranked by gap: {area}")
 st.caption(
     "Biggest gap first. 'London rank' ranks all London neighbourhoods; the reason gives the "
     "deprivation behind the need and the services within reach."
@@ -572,7 +572,7 @@ pilots = _per_session(
     ),
 )
 
-st.subheader("Gap map")
+st.header("Gap map")
 st.caption(
     "Colour combines need (rows, from lower to higher) and access (columns): wine red is "
     "higher need with lower access, the biggest gap; blue is well served. Classes are thirds "
@@ -658,7 +658,7 @@ if places is not None and len(places):
         layers.add_category_layers(m, drawn, CATEGORIES, show=on)
 _finish_map(m)
 
-st.subheader("Pilot finder")
+st.header("Pilot finder")
 st.caption(
     f"Up to {int(st.session_state['gaps_top_n'])} places for a social prescribing pilot in "
     f"{area}, ranked by priority = {gap.PILOT_WEIGHTS['need']:.0%} need percentile + "
