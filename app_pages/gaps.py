@@ -401,15 +401,23 @@ def _base_map() -> tuple[folium.Map, gpd.GeoDataFrame]:
     return m, layer
 
 
-def _finish_map(m: folium.Map) -> None:
+def _finish_map(m: folium.Map, description: str) -> None:
     maps.add_boroughs(
         m,
         mapping.nearby_boroughs(common.boroughs(sel.vintage, web=True), sel.boroughs),
         highlight=list(sel.boroughs),
         geometry=webgeom.web_layer("boroughs", sel.vintage),
     )
-    mapping.show_map(maps.finish(m), key="gap_map")
+    mapping.show_map(maps.finish(m), key="gap_map", description=description)
     common.sources_caption()
+
+
+def _named(rows: pd.DataFrame, value: str, fmt: str) -> str:
+    """'Name value; ...' for the rows of a display table (LSOA names start with the
+    borough's)."""
+    return "; ".join(
+        f"{mapping.md_text(r['Neighbourhood'])} {format(r[value], fmt)}" for _, r in rows.iterrows()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,7 +481,14 @@ if not has_services or no_data_theme:
         name="Need index",
         geometry=mapping.lsoa_geometry(sel, layer.index),
     )
-    _finish_map(m)
+    need_top = shown.head(5) if "Need index" in shown.columns else shown.iloc[:0]
+    _finish_map(
+        m,
+        f"**What the map shows.** The need index of the {len(layer):,} neighbourhoods of "
+        f"{mapping.md_text(area)} in five classes (London quintiles; darker is higher need). "
+        + (f"Highest need: {_named(need_top, 'Need index', '.2f')}. " if len(need_top) else "")
+        + "The need ranking above lists every neighbourhood on the map, highest need first.",
+    )
     st.stop()
 
 
@@ -637,6 +652,7 @@ if len(pilots):
                 icon_anchor=(11, 11),
             ),
             interactive=False,
+            keyboard=False,  # a label, not a control: no tab stop (the table has the numbers)
         ).add_to(group)
     group.add_to(m)
 places = common.directory(mode) if measure != LW else gps
@@ -656,7 +672,26 @@ if places is not None and len(places):
         layers.add_link_worker_layer(m, drawn, show=on)
     else:
         layers.add_category_layers(m, drawn, CATEGORIES, show=on)
-_finish_map(m)
+class_counts = layer["bivariate_class"].value_counts()
+_finish_map(
+    m,
+    f"**What the map shows.** The {len(layer):,} neighbourhoods of {mapping.md_text(area)} "
+    "coloured by gap class, need third by access third of all London neighbourhoods "
+    "(the legend's 3 by 3 grid): "
+    + "; ".join(
+        f"{label} ({int(class_counts.get(k, 0)):,})" for k, label in gap.BIVARIATE_LABELS.items()
+    )
+    + ". "
+    + (f"Biggest gaps: {_named(top, 'Gap', '.2f')}. " if len(top) else "")
+    + (
+        f"{len(pilots)} pilot candidates are outlined in black dashes and numbered as in the "
+        "Pilot finder table. "
+        if len(pilots)
+        else ""
+    )
+    + "The table of neighbourhoods ranked by gap above lists every neighbourhood on the map "
+    "with its gap class, need and access.",
+)
 
 st.header("Pilot finder")
 st.caption(
