@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages.common import (
     accessibility_link,
+    focus_style,
     page_links,
     sidebar_selection,
     uploads_status,
@@ -24,6 +25,7 @@ st.set_page_config(
     layout="wide",
 )
 use_local_assets()
+focus_style()
 tune_once()  # once per server process: small responses without a 40 ms wait (server.py)
 
 pages = {
