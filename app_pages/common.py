@@ -250,7 +250,8 @@ def _init_from_url(borough_codes: set[str]) -> None:
 
 # A focus ring on every control that Streamlit draws without one (WCAG 2.4.7): its page links,
 # heading anchors, expander headers, table frames and buttons show nothing, or only a faint
-# shadow, when reached with the keyboard; selects show a 1 px border. The ring (3 px, the
+# shadow, when reached with the keyboard; selects show a 1 px border; a table's toolbar
+# buttons take the focus while the toolbar is transparent. The ring (3 px, the
 # theme's primary blue, 8:1 on white) appears with :focus-visible only, so not on mouse clicks.
 FOCUS_CSS = """<style>
 [data-testid="stSidebar"] a:focus-visible, [data-testid="stMain"] a:focus-visible,
@@ -260,6 +261,9 @@ FOCUS_CSS = """<style>
 [data-testid="stFileUploaderDropzone"]:focus-within {
     outline: 3px solid #08519c !important; outline-offset: 2px !important;
 }
+/* a table's toolbar (columns, download, search, full screen) stays transparent while one of
+   its buttons has the keyboard focus: show it */
+[data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; }
 </style>"""
 
 

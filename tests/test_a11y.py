@@ -232,3 +232,267 @@ def test_axe_every_page_no_upload_then_with_uploads(browser, app_url, shots, tmp
         if found
     }
     assert not bad, "\n".join(f"{k}\n  " + "\n  ".join(v) for k, v in bad.items())
+
+
+# ------------------------------------------------------------------------------------------
+# keyboard only
+# ------------------------------------------------------------------------------------------
+# JavaScript run in the page: the focused element, followed into frames (the map).
+FOCUSED = """() => {
+  let doc = document, el = document.activeElement, frames = 0, dx = 0, dy = 0;
+  while (el && el.tagName === 'IFRAME') {
+    const r = el.getBoundingClientRect(); dx += r.left; dy += r.top;
+    frames++; doc = el.contentDocument; el = doc && doc.activeElement;
+  }
+  if (!el || el === doc.body) return {frames, tag: 'BODY', name: '', testid: null};
+  const owner = el.closest('[data-testid]');
+  const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] &&
+    el.labels[0].innerText) || el.innerText || el.value || '';
+  // a hidden element that mirrors a drawn one (a table cell of Streamlit's canvas grid): the
+  // focus shows on the nearest visible box around it
+  let shown = el, r = el.getBoundingClientRect();
+  while (shown.parentElement && (r.width === 0 || r.height === 0)) {
+    shown = shown.parentElement; r = shown.getBoundingClientRect();
+  }
+  return {frames, tag: el.tagName, role: el.getAttribute('role'),
+          testid: owner && owner.getAttribute('data-testid'),
+          name: label.replace(/\\s+/g, ' ').trim().slice(0, 80),
+          box: {x: r.left + dx, y: r.top + dy, width: r.width, height: r.height}};
+}"""
+
+
+def _focused(page) -> dict:
+    return page.evaluate(FOCUSED)
+
+
+def _focus_is_visible(page, focus: dict) -> bool:
+    """The focused element looks different from when it is not focused (a focus indicator is
+    drawn): its surroundings, focused and then blurred, differ in the screenshot."""
+    box = focus.get("box")
+    if not box or box["width"] == 0:
+        return False
+    view = page.viewport_size
+    pad = 6
+    clip = {
+        "x": max(box["x"] - pad, 0),
+        "y": max(box["y"] - pad, 0),
+        "width": min(box["width"] + 2 * pad, view["width"] - max(box["x"] - pad, 0)),
+        "height": min(box["height"] + 2 * pad, view["height"] - max(box["y"] - pad, 0)),
+    }
+    if clip["width"] <= 0 or clip["height"] <= 0:
+        return False
+    focused = page.screenshot(clip=clip)
+    page.evaluate("window.__spmFocus = document.activeElement; document.activeElement.blur()")
+    page.wait_for_timeout(150)
+    blurred = page.screenshot(clip=clip)
+    page.evaluate("window.__spmFocus.focus({preventScroll: true})")
+    page.wait_for_timeout(100)
+    return focused != blurred
+
+
+def _tab_until(page, wanted, limit: int, visited: list[dict], check_visible: set[str]):
+    """Press Tab until ``wanted(focus)``; every stop goes into ``visited``. The first stop of
+    each kind (data-testid) in the page is checked for a visible focus indicator."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(60)
+        focus = _focused(page)
+        visited.append(focus)
+        kind = re.sub(r"[-\d]+$", "", focus.get("testid") or focus["tag"])  # one per grid
+        if focus["frames"] == 0 and focus["tag"] != "BODY" and kind not in check_visible:
+            check_visible.add(kind)
+            page.wait_for_timeout(250)  # transitions of the focus style
+            focus = _focused(page)  # the page may have scrolled the element into view
+            assert _focus_is_visible(page, focus), f"no visible focus on {focus}"
+        if wanted(focus):
+            return focus
+    raise AssertionError(
+        "not reached by Tab; last stops: "
+        + "; ".join(f"{v['tag']} {v['name']}" for v in visited[-8:])
+    )
+
+
+def _named(text: str):
+    """The focused element in the page is named ``text`` (after an icon's name, if any)."""
+    return lambda f: f["frames"] == 0 and (f["name"] == text or f["name"].endswith(" " + text))
+
+
+@pytest.fixture
+def kpage(browser):
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    yield pg
+    pg.close()
+
+
+def test_keyboard_borough_report(kpage, app_url, shots):
+    """Commissioner: choose a borough and download its report, with the keyboard only."""
+    page = kpage
+    page.goto(f"{app_url}/borough")
+    _settle(page)
+    visited: list[dict] = []
+    seen: set[str] = set()
+    _tab_until(page, _named("Choose a borough (or pick one in the sidebar)"), 60, visited, seen)
+    order = [v["testid"] for v in visited]
+    # a sensible order: skip link, the page links, the sidebar's filters, then the page
+    assert order[0] == "stSkipToContent", visited[:3]
+    links = [i for i, t in enumerate(order) if t == "stPageLink-NavLink"]
+    assert len(links) >= 7 and links == list(range(links[0], links[0] + len(links)))
+    assert order.index("stMultiSelectTagsContainer") > links[-1]  # Borough filter after them
+    page.keyboard.type(BOROUGH)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"h2:has-text('{BOROUGH}')", timeout=60_000)
+    _settle(page)
+    visited.clear()
+    _tab_until(
+        page, _named("Download a report of this borough (HTML, printable)"), 400, visited, seen
+    )
+    frames = [v["frames"] for v in visited]
+    assert 1 in frames, "the map was not reached"  # into the map frame ...
+    assert frames[frames.index(1) :].count(0) > 0  # ... and out of it again: no trap
+    inside = [v for v in visited if v["frames"] == 1]
+    assert inside[0]["role"] == "region" and inside[0]["name"] == "Interactive map", inside[0]
+    assert any(v["name"].startswith("Map layers") for v in inside), inside
+    with page.expect_download(timeout=60_000) as dl:
+        page.keyboard.press("Enter")
+    download = dl.value
+    assert download.suggested_filename == "Tower_Hamlets_report.html"
+    report = Path(download.path()).read_text(encoding="utf-8")
+    assert BOROUGH in report
+    page.screenshot(path=str(shots / "keyboard_borough_report.png"))
+    print(f"{len(visited)} tab stops from the borough choice to the report; kinds {sorted(seen)}")
+
+
+def test_keyboard_top_gap_in_a_borough(kpage, app_url, shots):
+    """Commissioner: find the biggest gap in a borough, with the keyboard only."""
+    page = kpage
+    page.goto(f"{app_url}/gaps")
+    _settle(page)
+    visited: list[dict] = []
+    seen: set[str] = set()
+    _tab_until(
+        page,
+        lambda f: f["testid"] == "stMultiSelectTagsContainer" and f["name"] == "Borough",
+        40,
+        visited,
+        seen,
+    )
+    page.keyboard.type("Hackney")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("h2:has-text('Neighbourhoods ranked by gap: Hackney')", timeout=90_000)
+    _settle(page)
+    first = page.locator("[data-testid=stMarkdown] ol li").first.inner_text()
+    assert first.startswith("Hackney "), first
+    visited.clear()
+    _tab_until(page, _named("Download this table (CSV)"), 150, visited, seen)
+    grid = [v for v in visited if (v["testid"] or "").startswith("glide-cell")]
+    print(f"{len(visited)} tab stops to the download, {len(grid)} in tables")
+    with page.expect_download(timeout=60_000) as dl:
+        page.keyboard.press("Enter")
+    table = pd.read_csv(dl.value.path(), comment="#", encoding="utf-8-sig")
+    name = table["Neighbourhood"].iloc[0]
+    assert first.startswith(f"{name} (Hackney), gap "), (first, name)  # the list's first = table's
+    page.screenshot(path=str(shots / "keyboard_top_gap.png"))
+
+
+def test_keyboard_upload_stock_list(kpage, app_url, shots, tmp_path):
+    """Housing association: upload a stock list and read its figures, with the keyboard only."""
+    page = kpage
+    path = _synthetic_stock(tmp_path / "synthetic_stock.csv")
+    page.goto(f"{app_url}/housing")
+    _settle(page)
+    visited: list[dict] = []
+    seen: set[str] = set()
+    uploader = _tab_until(
+        page,
+        lambda f: (
+            f["frames"] == 0
+            and f["testid"] in ("stFileUploaderDropzone",)
+            or (f["tag"] == "BUTTON" and f["name"].lower().startswith(("browse", "upload")))
+        ),
+        120,
+        visited,
+        seen,
+    )
+    assert uploader["tag"] == "BUTTON", uploader
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(path))
+    page.wait_for_selector("text=Where your homes are", timeout=120_000)
+    _settle(page)
+    metric = page.locator("[data-testid=stMetric]").filter(has_text="Homes placed")
+    assert metric.locator("[data-testid=stMetricValue]").inner_text() == "120"  # 40 x 3 units
+    # the results are reachable from the keyboard: the table tabs switch with the arrow keys
+    visited.clear()
+    _tab_until(page, lambda f: f["role"] == "tab" and f["name"] == "By borough", 200, visited, seen)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    assert _focused(page)["name"] == "By neighbourhood (LSOA)"
+    assert (
+        page.get_by_role("tab", name="By neighbourhood (LSOA)").get_attribute("aria-selected")
+        == "true"
+    )
+    page.screenshot(path=str(shots / "keyboard_upload.png"))
+
+
+def test_keyboard_map(kpage, app_url, shots):
+    """The map by keyboard: focus, pan, zoom, read the centre, the layer list, and out again."""
+    page = kpage
+    page.goto(f"{app_url}/?borough=E09000030")
+    _settle(page)
+    frame = next(f for f in page.frames[1:] if _drawn(f))
+    visited: list[dict] = []
+    _tab_until(page, lambda f: f["frames"] == 1 and f["role"] == "region", 80, visited, set())
+    view = (
+        "() => { const m = Object.values(window).find(v => v instanceof L.Map); "
+        "const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }"
+    )
+    # a visible focus ring on the map (inside the frame)
+    box = frame.frame_element().bounding_box()
+    clip = {"x": box["x"], "y": box["y"], "width": 200, "height": 120}
+    focused = page.screenshot(clip=clip)
+    frame.evaluate("document.activeElement.blur()")
+    page.wait_for_timeout(150)
+    assert page.screenshot(clip=clip) != focused
+    frame.evaluate("document.querySelector('.leaflet-container').focus()")
+    start = frame.evaluate(view)
+    page.keyboard.press("Enter")
+    live = frame.locator(".spm-map-live")
+    live.wait_for(timeout=5_000)
+    text = live.inner_text()
+    assert text.startswith("At the centre of the map: Neighbourhood (LSOA): Tower Hamlets"), text
+    assert "decile" in text
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(600)
+    moved = frame.evaluate(view)
+    assert moved[1] > start[1] and moved[2] == start[2]  # panned east, same zoom
+    page.keyboard.press("Equal")  # "+"
+    page.wait_for_timeout(600)
+    assert frame.evaluate(view)[2] > start[2]
+    page.screenshot(path=str(shots / "keyboard_map_readout.png"))
+    # Tab: zoom in, zoom out, then the layer list's button
+    names = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        names.append(_focused(page)["name"])
+    assert names == ["Zoom in", "Zoom out", "Map layers: show or hide layers"], names
+    toggle = frame.locator(".leaflet-control-layers-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    first = _focused(page)
+    assert first["tag"] == "INPUT" and first["frames"] == 1, first
+    checked = frame.evaluate("document.activeElement.checked")
+    page.keyboard.press("Space")  # switch the first layer off (or on)
+    page.wait_for_timeout(300)
+    assert frame.evaluate("document.activeElement.checked") is (not checked)
+    page.keyboard.press("Space")
+    page.screenshot(path=str(shots / "keyboard_map_layers.png"))
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert _focused(page)["name"] == "Map layers: show or hide layers"
+    for _ in range(10):  # and on out of the map: no keyboard trap
+        page.keyboard.press("Tab")
+        if _focused(page)["frames"] == 0:
+            break
+    assert _focused(page)["frames"] == 0
