@@ -371,6 +371,12 @@
     ".spm-map-live:not(:empty){position:absolute;left:8px;bottom:26px;z-index:1000;" +
     "max-width:min(440px,85%);background:#fff;color:#0b0c0c;border:2px solid #0b0c0c;" +
     "padding:4px 8px;font:13px/1.4 Arial,Helvetica,sans-serif}" +
+    // a narrow map (a phone, or 200-400% zoom): the legend in two columns, so it does not
+    // cover the map, and the scale bar above the attribution instead of under it
+    "@media (max-width:480px){.spm-legend{display:grid;grid-template-columns:auto auto;" +
+    "column-gap:8px;font-size:11px;line-height:1.25;max-width:70%}" +
+    ".spm-legend-title,.spm-legend-note,.spm-bivar{grid-column:1/-1}" +
+    ".leaflet-bottom.leaflet-left .leaflet-control-scale{margin-bottom:44px}}" +
     ".spm-sr{position:absolute!important;width:1px!important;height:1px!important;" +
     "margin:-1px!important;padding:0!important;overflow:hidden!important;" +
     "clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}";
@@ -461,8 +467,10 @@
     box.setAttribute("aria-describedby", help.id);
     if (window.frameElement) {
       try {
+        // the frame's accessible name (its title, "streamlit_folium.st_folium", says nothing)
         window.frameElement.setAttribute(
-          "title", "Interactive map: arrow keys pan, plus and minus zoom, Enter reads the centre"
+          "aria-label",
+          "Interactive map: arrow keys pan, plus and minus zoom, Enter reads the centre"
         );
       } catch (err) { /* another origin: keep the frame's own title */ }
     }
