@@ -496,3 +496,51 @@ def test_keyboard_map(kpage, app_url, shots):
         if _focused(page)["frames"] == 0:
             break
     assert _focused(page)["frames"] == 0
+
+
+# ------------------------------------------------------------------------------------------
+# reflow: 320 CSS px wide (WCAG 1.4.10) and 200% zoom of a 1280 px window (WCAG 1.4.4)
+# ------------------------------------------------------------------------------------------
+# JavaScript run in the page: elements of the page's content that reach beyond its width
+# (tables, charts and maps scroll or scale inside their own frames and are left out).
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const e of document.querySelectorAll('[data-testid=stMain] *')) {
+    if (e.closest('[data-testid=stDataFrame], iframe, [data-testid=stVegaLiteChart]')) continue;
+    const r = e.getBoundingClientRect();
+    if (r.width && r.right > width + 1) out.push(`${e.tagName} ${Math.round(r.right)}px`);
+  }
+  return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 10)};
+}"""
+
+
+@pytest.mark.parametrize(("mode", "width", "scale"), [("320px", 320, 1), ("zoom200", 640, 2)])
+def test_reflow_every_page(browser, app_url, shots, mode, width, scale):
+    """Nothing cut off sideways at 320 px or at 200% zoom; screenshots of each page (full
+    height) for a person to look at."""
+    wide = browser.new_page(viewport={"width": 1400, "height": 900})
+    wide.goto(app_url)
+    _settle(wide)
+    links = _nav_links(wide)
+    wide.close()
+    problems = {}
+    for name, href in links:
+        page = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=scale)
+        url = href if href.startswith("http") else f"{app_url}/{href.lstrip('/')}"
+        if name == "Borough view":
+            url += "?borough=E09000030"
+        page.goto(url)
+        _settle(page)
+        height = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('[data-testid=stMain] *')]"
+            ".map(e => e.scrollHeight))"
+        )
+        page.set_viewport_size({"width": width, "height": min(int(height), 12_000)})
+        page.wait_for_timeout(1000)
+        found = page.evaluate(OVERFLOWING)
+        page.screenshot(path=str(shots / f"reflow_{mode}_{_slug(name)}.png"))
+        if found["scroll"] > found["width"] or found["out"]:
+            problems[name] = found
+        page.close()
+    assert not problems, problems
