@@ -4,7 +4,7 @@ Whoever runs a copy of the app (a council, the GLA, an NHS body) is its publishe
 Public Sector Bodies Accessibility Regulations 2018: they set their name and where to report
 a problem in the environment (``SPM_PUBLISHER``, ``SPM_ACCESSIBILITY_CONTACT``), so the
 statement never names a contact that does not exist. Update :data:`TESTED` and the known
-issues whenever the app is tested again (tests/test_a11y.py, tests/test_palettes.py).
+issues whenever the app is tested again (tests/app/test_a11y.py, tests/web/test_palettes.py).
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ We know some parts of this app are not fully accessible:
   apart: deciles 6 and 7 of the deprivation maps, and on the gap map "higher need, lower
   access" beside "higher need, middle access" (and the latter beside "higher need, higher
   access") for people with protanopia; the class is always written in the tooltip, the
-  read-out and the table;
+  read-out and the table, and the "higher need, lower access" areas (the biggest gaps) are
+  also outlined in black on the map and in its legend;
 - the background map (Esri's tiles) is an image: place names on it are not read out; the
   borough names drawn over it are text;
 - the downloadable borough report (HTML) and the spreadsheets have not yet been tested for
@@ -120,7 +121,9 @@ st.markdown(
   vision deficiency (CIEDE2000 difference below 10 in a simulation): deprivation deciles 6
   and 7, and the gap map's "higher need" classes for protanopia. The class is also given as
   text, so no information is carried by colour alone (WCAG 1.4.1), but the map is harder to
-  read at a glance. We plan to add a pattern or an outline to the classes concerned.
+  read at a glance. On the gap map the biggest-gap class ("higher need, lower access") is
+  outlined in black, so it stands out without colour; deciles 6 and 7 of the deprivation
+  maps (both "less deprived than average") are told apart by their labels only.
 - Streamlit draws its data tables on a canvas with a hidden table for screen readers; with
   some screen readers the column headings are not announced with every cell (WCAG 1.3.1).
   Every table can be downloaded as a CSV file.

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
-from branca.element import Element
 from streamlit_folium import st_folium
 
 from app_pages import common
@@ -333,33 +332,6 @@ def _publisher(key: str) -> Callable[[bytes], str | None]:
     return publish
 
 
-# folium's map template declares a viewport that stops users zooming (maximum-scale=1.0,
-# user-scalable=no: WCAG 1.4.4, axe "meta-viewport"); the map frame's own document
-# (streamlit-folium's index.html) already declares width=device-width, initial-scale=1.
-_NO_ZOOM_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*user-scalable\s*=\s*no[^>]*>", re.I)
-
-
-def _allow_zoom(m: folium.Map) -> None:
-    """Render ``m`` without folium's zoom-disabling viewport ``<meta>``.
-
-    folium writes it from its map template's header macro into the figure's header, which
-    streamlit-folium copies into the map frame's ``<head>``; this drops it from that header
-    after each render of ``m`` (the proper place is the map's own template, in
-    ``geo.web.base_map``).
-    """
-    render = m.render
-
-    def render_allowing_zoom(**kwargs) -> None:
-        render(**kwargs)
-        header = m.get_root().header
-        name = m.get_name()
-        if name in header._children:
-            text = header._children[name].render()
-            header._children[name] = Element(_NO_ZOOM_VIEWPORT.sub("", text))
-
-    m.render = render_allowing_zoom
-
-
 def show_map(
     m: folium.Map,
     key: str,
@@ -387,7 +359,6 @@ def show_map(
     # st_folium computes get_bounds() only to fill a return value that returned_objects=[]
     # discards; the fitted view's bounds serve the same purpose.
     base.get_bounds = lambda: bounds
-    _allow_zoom(base)
     if description:
         st.markdown(description)
     st_folium(

@@ -130,15 +130,20 @@
       var inner = L.featureGroup();
       var layers = [];
       var j = 0;
+      // classes drawn with a dark outline (spec.strong: palette indices), so their meaning
+      // does not rest on colour alone
+      var strong = {};
+      for (var s = 0; s < (spec.strong || []).length; s++) strong[spec.strong[s]] = true;
       for (var i = 0; i < geom.codes.length; i++) {
         var k = classOf(spec.cls, i);
         if (k < 0) continue;
+        var line = strong[k] ? spec.strong_line : spec.line;
         var style = {
           fillColor: spec.palette[k],
           fillOpacity: spec.fill_opacity,
-          color: spec.line.color,
-          weight: spec.line.weight,
-          opacity: spec.line.opacity,
+          color: line.color,
+          weight: line.weight,
+          opacity: line.opacity,
         };
         var p = pool[i];
         if (!p) {
@@ -150,6 +155,7 @@
           L.setOptions(p, style);
         }
         p._spmJ = j++;
+        p._spmLine = line;
         p._spmGroup = inner;
         layers.push(p);
       }
@@ -160,13 +166,19 @@
         e.layer.bringToFront();
       });
       inner.on("mouseout", function (e) {
-        e.layer.setStyle(spec.line);
+        e.layer.setStyle(e.layer._spmLine || spec.line);
         e.layer.bringToBack();
       });
       group.addLayer(inner);
       // the shapes arrive after the rest of the update (points, outlines drawn on the same
-      // canvas): put them at the back, so everything else shows and takes the mouse
-      for (var b = layers.length - 1; b >= 0; b--) layers[b].bringToBack();
+      // canvas): put them at the back, so everything else shows and takes the mouse; on the
+      // canvas, outlined classes just above the others so their whole outline shows
+      for (var b = layers.length - 1; b >= 0; b--) {
+        if (layers[b]._spmLine === spec.strong_line) layers[b].bringToBack();
+      }
+      for (var c = layers.length - 1; c >= 0; c--) {
+        if (layers[c]._spmLine !== spec.strong_line) layers[c].bringToBack();
+      }
       group._spmPending = false;
       group.fire("spm:drawn", {count: layers.length});
       return layers.length;
