@@ -15,8 +15,8 @@ Pure functions (no streamlit) between the loaders (:mod:`geo.data.io`: ``load_se
 - :func:`ha_beyond_reach` and :func:`homes_beyond_reach` count housing association households
   (Census 2021) or the user's homes with no place of a theme within walking reach.
 
-A theme listed in :data:`geo.data.directory.NO_OPEN_DATA` (financial inclusion, specialist and
-supported housing) is never served by bundled rows: only a user's upload can cover it, and
+A theme listed in :data:`geo.data.directory.NO_OPEN_DATA` (specialist and supported housing) is
+never served by bundled rows: only a user's upload can cover it, and
 until then it is reported as "no open data: upload yours", never as zero access.
 """
 
@@ -66,12 +66,14 @@ NO_DATA_TEXT = "no open data: upload yours"
 #: Short publisher names for point tooltips (the full source is in geo.data.directory.CATEGORIES).
 SHORT_SOURCES: dict[str, str] = {
     "gp_practice": "NHS England",
-    "pharmacy": "NHS website",
+    "pharmacy": "NHS England ODS",
     "library": "Arts Council England",
     "community_centre": "GLA Cultural Infrastructure Map",
     "park": "OS Open Greenspace",
     "place_of_worship": "OpenStreetMap contributors",
     "jobcentre": "DWP",
+    "food_bank": "Give Food",
+    "credit_union": "Co-operatives UK",
 }
 
 #: The housing associations' themes a place can serve (not "Other").
