@@ -127,17 +127,6 @@ def gp_practices() -> gpd.GeoDataFrame | None:
     return directory[directory["category"].eq("gp_practice").to_numpy()]
 
 
-@st.cache_data(show_spinner="Measuring access to link workers…")
-def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.DataFrame | None:
-    """Link-worker access per LSOA (:func:`geo.analysis.provision.link_worker_access`), bundled data only."""
-    gps = gp_practices()
-    if gps is None or not len(gps):
-        return None
-    return provision.link_worker_access(
-        lsoas(vintage), gps, catchment=catchment, detour=detour, decay=decay
-    )
-
-
 @st.cache_resource(show_spinner="Placing link workers where patients live…")
 def registration_measure() -> registration.RegistrationMeasure | None:
     """Link workers by GP registration (:func:`geo.analysis.registration.measure`), bundled
@@ -268,6 +257,8 @@ def _init_from_url(borough_codes: set[str], icb_map: dict[str, tuple[str, ...]])
             "theme": sel.theme,
             "_url_loaded": True,
             "_url_warnings": list(sel.warnings),
+            # the PCN view's own parameter (the sidebar rewrites the URL before it runs)
+            "_pcn": st.query_params.get("pcn"),
         }
     )
 

@@ -159,9 +159,12 @@ def test_borough_fte_by_registration_equals_the_sum_of_its_lsoas(m):
     assert len(boroughs) == 33
     # independently: the practice x LSOA rows summed by the borough of the LSOA 2011
     rows = m.placed[m.placed["lsoa11_code"].isin(l11.index)]
-    direct = rows["lw_fte"].fillna(0).groupby(
-        l11["borough_code"].reindex(rows["lsoa11_code"]).to_numpy()
-    ).sum()
+    direct = (
+        rows["lw_fte"]
+        .fillna(0)
+        .groupby(l11["borough_code"].reindex(rows["lsoa11_code"]).to_numpy())
+        .sum()
+    )
     np.testing.assert_allclose(boroughs["lw_fte"], direct.reindex(boroughs.index), rtol=1e-9)
     by_hand = m.lsoa21["lw_fte"].groupby(l21["borough_code"]).sum()
     np.testing.assert_allclose(boroughs["lw_fte"], by_hand.reindex(boroughs.index), rtol=1e-12)
@@ -220,7 +223,9 @@ def test_cross_border_pcn_is_unknown_and_named(raw_dir):
     assert lw["full_time_equivalent"].sum() == pytest.approx(1.0)
     assert pcns.loc["U01096", "practice_codes"] == "F81062"
     notes = next(
-        f["notes"] for f in io.load_manifest()["files"] if f["path"].endswith("link_workers.parquet")
+        f["notes"]
+        for f in io.load_manifest()["files"]
+        if f["path"].endswith("link_workers.parquet")
     )
     assert any("U01096" in n and "Y61" in n and "Known limitation" in n for n in notes)
 

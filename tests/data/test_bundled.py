@@ -224,8 +224,11 @@ def test_services_schema_and_metadata(services):
         assert (rows["vintage_year"] == meta["vintage_year"]).all()
         assert (rows["licence"] == meta["licence"]).all()
         assert rows.index.str.startswith(
-            {"place_of_worship": "pofw", "food_bank": "food_bank", "credit_union": "credit_union"}
-            .get(cat, cat.split("_")[0])
+            {
+                "place_of_worship": "pofw",
+                "food_bank": "food_bank",
+                "credit_union": "credit_union",
+            }.get(cat, cat.split("_")[0])
         ).all()
     themes = set("; ".join(services["themes"]).split("; "))
     assert themes <= set(THEMES)

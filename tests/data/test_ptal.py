@@ -70,9 +70,7 @@ def test_lsoa_2021_split_copies_merged_weighted_mean(p11, raw_dir):
     l21, l11 = io.load_lsoas("iod2025"), io.load_lsoas("iod2019")
     weights = lsoa_convert.lsoa_weights(lsoa_convert.lookup_from_lsoas(l21), l21["population"])
     p21 = ptal.ptal_2021(p11, weights, l11["population"])
-    pd.testing.assert_series_equal(
-        p21["ptal"].reindex(l21.index), l21["ptal"], check_names=False
-    )
+    pd.testing.assert_series_equal(p21["ptal"].reindex(l21.index), l21["ptal"], check_names=False)
     split = weights[weights["change_code"].eq("S")]
     for parent, kids in split.groupby("lsoa11_code")["lsoa21_code"]:
         assert (p21.loc[kids, "ptai"] == p11.loc[parent, "ptai"]).all()
