@@ -157,15 +157,13 @@ layer = gpd.GeoDataFrame(
 ).join(shapes[["lsoa_name", "borough_name"]])
 bshapes = common.boroughs(sel.vintage, web=True)
 boroughs_of = sorted(set(shown_lsoas["borough_code"].reindex(top.index).dropna()))
-mp = web.base_map(bounds_of(layer.head(max(TOP_N, 50))) if len(layer) else bounds_of(bshapes))
+near = layer[layer["pcn_pct"].ge(10)]  # where it matters most: the map opens on them
+mp = web.base_map(bounds_of(near if len(near) else layer) if len(layer) else bounds_of(bshapes))
 if len(layer):
-    web.add_choropleth(
+    web.add_pcn_share_layer(
         mp,
         layer,
-        "pcn_pct",
-        kind="score",
-        label="This PCN's share of the neighbourhood's registered patients (%)",
-        tooltip_fields={
+        {
             "lsoa_name": "Neighbourhood (LSOA)",
             "borough_name": "Borough",
             "pcn_patients": "Patients of this PCN (July 2023)",
@@ -173,10 +171,6 @@ if len(layer):
             "imd_decile": "IMD decile (1 = most deprived 10%)",
             "lw_per_10k": "Link-worker FTE per 10,000 residents (all their PCNs)",
         },
-        name="Where the PCN's patients live (share of each neighbourhood's patients)",
-        palette="Purples",
-        note="Quintiles of the neighbourhoods where it has patients; darker = a larger share "
-        "of the neighbourhood's registered residents are with this PCN.",
         geometry=mapping.lsoa_geometry(Selection(vintage=sel.vintage), layer.index),
     )
 web.add_boroughs(

@@ -68,6 +68,7 @@ from geo.web.format import NO_DATA_LABEL
 from geo.web.indicators import (
     PTAL_COLOURS,
     add_lw_registration_layer,
+    add_pcn_share_layer,
     add_ptal_layer,
     lw_registration_frame,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "add_legend",
     "add_link_worker_layer",
     "add_lw_registration_layer",
+    "add_pcn_share_layer",
     "add_points",
     "add_ptal_layer",
     "add_services_by_theme",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import branca.utilities
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.data.ptal import BAND_LABELS, BANDS
@@ -20,9 +21,13 @@ __all__ = [
     "LW_REG_NOTE",
     "PTAL_COLOURS",
     "PTAL_PALETTE_NOTE",
+    "SHARE_BREAKS",
+    "SHARE_LABELS",
     "add_lw_registration_layer",
+    "add_pcn_share_layer",
     "add_ptal_layer",
     "lw_registration_frame",
+    "share_class",
 ]
 
 #: One colour per PTAL band, 0 (lowest access) to 6b (highest), from ColorBrewer's RdBu
@@ -51,7 +56,7 @@ PTAL_PALETTE_NOTE = (
 
 #: Legend note of the link-worker layer.
 LW_REG_NOTE = (
-    "London quintiles. FTE of the PCNs its residents are registered with (July 2023 "
+    "Quintiles of the neighbourhoods shown. FTE of the PCNs its residents are registered with (July 2023 "
     "registrations; FTE November 2025). A lower bound where some residents' PCN has no "
     "workforce record (see the tooltip)."
 )
@@ -131,5 +136,57 @@ def add_lw_registration_layer(
         palette="YlGnBu",
         show=show,
         note=LW_REG_NOTE,
+        geometry=geometry,
+    )
+
+
+#: Classes of a PCN's share of a neighbourhood's registered patients (%, lower bound inclusive).
+SHARE_BREAKS: tuple[float, ...] = (1.0, 10.0, 25.0, 50.0)
+
+#: Their labels, lowest first.
+SHARE_LABELS: tuple[str, ...] = (
+    "under 1%",
+    "1% to under 10%",
+    "10% to under 25%",
+    "25% to under 50%",
+    "50% or more",
+)
+
+
+def share_class(pct: pd.Series) -> pd.Series:
+    """The :data:`SHARE_LABELS` class of each share (%); missing stays missing."""
+    edges = [-np.inf, *SHARE_BREAKS, np.inf]
+    cls = pd.cut(pd.to_numeric(pct, errors="coerce"), bins=edges, right=False, labels=SHARE_LABELS)
+    return cls.astype(object).where(cls.notna(), None)
+
+
+def add_pcn_share_layer(
+    m: folium.Map,
+    lsoas: gpd.GeoDataFrame,
+    tooltip_fields: dict[str, str],
+    *,
+    show: bool = True,
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer:
+    """Where a PCN's patients live: each neighbourhood shaded by the PCN's share of its
+    registered patients (``pcn_pct``, %), in the fixed classes :data:`SHARE_LABELS` (ColorBrewer
+    Purples, colour-blind safe), every class named in the legend and the tooltip."""
+    frame = lsoas.assign(share_class=share_class(lsoas["pcn_pct"]))
+    colours = dict(
+        zip(SHARE_LABELS, branca.utilities.color_brewer("Purples", len(SHARE_LABELS)), strict=True)
+    )
+    return add_categories(
+        m,
+        frame,
+        "share_class",
+        colours,
+        {k: k for k in SHARE_LABELS},
+        title="This PCN's share of the neighbourhood's registered patients",
+        name="Where the PCN's patients live (its share of each neighbourhood's patients)",
+        tooltip_fields=tooltip_fields,
+        note="Patients registered at its practices (July 2023) / all the neighbourhood's "
+        "residents registered at a GP practice. Only neighbourhoods with at least one of its "
+        "patients are shaded.",
+        show=show,
         geometry=geometry,
     )
