@@ -175,7 +175,7 @@ if gps is not None and lw_table is not None:
     lcol = st.columns(4)
     if reg_row is not None:
         lcol[0].metric(
-            "FTE serving its residents per 10,000 (by registration)",
+            "FTE per 10,000 residents",
             f"{reg_row['lw_per_10k']:.2f}",
             help="Link-worker FTE of the PCNs the borough's residents are registered with: "
             "each PCN's FTE (NHS England, November 2025) shared among its practices by "
@@ -199,6 +199,20 @@ if gps is not None and lw_table is not None:
             "of their patients (practices of PCNs with a workforce record).",
         )
         lcol[3].metric("GP practices", f"{int(borough_lw['practices']):,}")
+    if reg_row is not None:
+        st.caption(
+            f"By GP registration: {reg_row['lw_fte']:.1f} link-worker FTE serve the borough's "
+            f"residents, {reg_row['lw_per_10k']:.2f} per 10,000 residents (London "
+            f"{london_reg['lw_per_10k']:.2f})"
+            + (
+                f"; a lower bound, as {reg_row['lw_unknown_share'] * 100:.1f}% of its residents "
+                "registered in London are with a PCN that has no workforce record"
+                if reg_row["lw_unknown_share"] > 0
+                else ""
+            )
+            + ". By practice: the FTE of the PCNs' practices in the borough per 10,000 of their "
+            "patients."
+        )
     pcn_view = pcns.reset_index()[
         ["pcn_code", "pcn_name", "lw_fte", "registered_patients", "lw_per_10k", "n_practices"]
     ].rename(

@@ -170,7 +170,7 @@ def test_borough_view_shows_link_workers_and_housing_association_figures():
     lsoas = io.load_lsoas("iod2025")
     mine = reg[lsoas["borough_code"].reindex(reg.index).eq(TOWER_HAMLETS).to_numpy()]
     rate = 10_000 * mine["lw_fte"].sum() / mine["population"].sum()
-    label = "FTE serving its residents per 10,000 (by registration)"
+    label = "FTE per 10,000 residents"
     assert _metric(at, label) == f"{rate:.2f}"
     frames = [d.value for d in at.dataframe]
     pcns = next(f for f in frames if "Primary Care Network" in f.columns)
