@@ -49,10 +49,12 @@ where = (
     if sel.icb and icbs is not None and sel.icb in icbs.index
     else ("with a practice in the boroughs chosen in the sidebar" if sel.boroughs else "")
 )
+if st.session_state.get("pcn_choice") not in options:  # first visit, or the list changed
+    st.session_state["pcn_choice"] = linked if linked in options else None
 code = st.selectbox(
     f"Primary Care Network ({len(options)}{' ' + where if where else ' in London'})",
     options=options,
-    index=options.index(linked) if linked in options else None,
+    key="pcn_choice",
     format_func=lambda c: pcnview.pcn_label(pcns, c),
     placeholder="Choose a PCN (type to search)",
     help="The ICB or boroughs chosen in the sidebar narrow this list.",

@@ -9,6 +9,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.analysis import registration
 from geo.data import io
 from tests.conftest import ROOT
 
@@ -156,3 +157,26 @@ def test_services_page_lists_the_new_categories():
     no_data = text[text.index("Themes with no open data") : text.index("Themes covered only")]
     assert "Specialist and supported housing" in no_data
     assert "Financial inclusion" not in no_data
+
+
+def test_compare_boroughs_by_registration():
+    at = _app(indicator="lw_per_10k")
+    at.session_state["compare_boroughs"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    col = "Link-worker FTE per 10,000 residents (by registration)"
+    assert len(table) == 33 and table[col].is_monotonic_decreasing  # sorted by it
+    lsoas = io.load_lsoas("iod2025")
+    svc = io.load_services()
+    m = registration.measure(
+        svc[svc["category"].eq("gp_practice")],
+        io.load_link_workers(),
+        io.load_registrations(),
+        lsoas,
+        io.load_lsoas("iod2019"),
+    )
+    fte = m.lsoa21["lw_fte"].groupby(lsoas["borough_code"]).sum()
+    pop = lsoas["population"].groupby(lsoas["borough_code"]).sum()
+    expected = (10_000 * fte / pop).round(2)
+    assert table[col].to_dict() == expected.reindex(table.index).to_dict()

@@ -117,3 +117,17 @@ def test_pcn_report_has_its_figures_and_escapes_text():
         vintage_label="x",
     )
     assert "no London workforce record" in unknown and "unknown, not zero" in unknown
+
+
+def test_borough_report_has_link_workers_by_registration():
+    b = io.load_boroughs("iod2025").loc["E09000026"]
+    reg = pd.Series({"lw_fte": 9.87, "lw_per_10k": 0.32, "lw_unknown_share": 0.352})  # SYNTHETIC
+    out = borough_report(
+        b,
+        pd.DataFrame({"lsoa_name": ["x"]}),
+        vintage_label="IoD 2025 (LSOA 2021)",
+        domain="imd",
+        registration=reg,
+    )
+    assert "9.9 link-worker FTE serve the borough's residents by GP registration" in out
+    assert "0.32 per 10,000 residents" in out and "35.2%" in out and "lower bound" in out
