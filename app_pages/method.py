@@ -234,6 +234,7 @@ if reg is not None:
         missing.reset_index()[
             ["practice_code", "name", "pcn_name", "lw_fte_allocated", "what_happens"]
         ]
+        .fillna({"pcn_name": "in no PCN"})
         .rename(
             columns={
                 "practice_code": "Practice code",
@@ -246,6 +247,10 @@ if reg is not None:
         .round(4),
         hide_index=True,
         width="stretch",
+        column_config={
+            "PCN": st.column_config.TextColumn(width="medium"),
+            "What happens to it": st.column_config.TextColumn(width="large"),
+        },
     )
 
 st.header("Processed files")
