@@ -34,6 +34,7 @@ pages = {
             "app_pages/overview.py", title="London overview", icon=":material/map:", default=True
         ),
         st.Page("app_pages/borough.py", title="Borough view", icon=":material/location_city:"),
+        st.Page("app_pages/pcn.py", title="PCN view", icon=":material/groups:"),
         st.Page("app_pages/gaps.py", title="Gap finder", icon=":material/search:"),
     ],
     "Your data": [

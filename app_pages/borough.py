@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import common, mapping
 from geo.analysis import gapview as gv
-from geo.analysis import provision
+from geo.analysis import provision, registration
 from geo.analysis.selection import Selection, filter_lsoas
 from geo.data.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.outputs.export import safe_csv
@@ -163,27 +163,61 @@ if "ha_households" in row.index:
 
 gps = common.gp_practices()
 lw_table = common.link_workers()
-borough_lw = None
+lw_reg = common.lw_by_registration(sel.vintage)
+borough_lw = reg_row = None
 if gps is not None and lw_table is not None:
     st.subheader("Social prescribing link workers")
     per_borough = provision.borough_link_workers(gps)
     borough_lw = per_borough.loc[code] if code in per_borough.index else None
     pcns = provision.pcns_serving(lw_table, code)
-    lcol = st.columns(3)
-    if borough_lw is not None:
+    if lw_reg is not None:
+        all_lsoas = common.lsoas(sel.vintage)
+        by_reg = registration.borough_measure(lw_reg, all_lsoas["borough_code"])
+        reg_row = by_reg.loc[code] if code in by_reg.index else None
+        london_reg = registration.borough_measure(
+            lw_reg, pd.Series("London", index=lw_reg.index)
+        ).iloc[0]
+    lcol = st.columns(4)
+    if reg_row is not None:
         lcol[0].metric(
-            "Link workers: FTE per 10,000 patients",
-            f"{borough_lw['lw_per_10k']:.2f}",
-            help="Each PCN's link-worker FTE (NHS England, November 2025) shared among its "
-            "practices by registered patients (December 2025), summed over the borough's "
-            "practices, per 10,000 of their patients (practices of PCNs with a workforce "
-            "record).",
+            "FTE per 10,000 residents",
+            f"{reg_row['lw_per_10k']:.2f}",
+            help="Link-worker FTE of the PCNs the borough's residents are registered with: "
+            "each PCN's FTE (NHS England, November 2025) shared among its practices by "
+            "registered patients (December 2025), then over where each practice's patients "
+            "live (July 2023), summed over the borough's neighbourhoods, per 10,000 residents. "
+            f"London: {london_reg['lw_per_10k']:.2f}.",
         )
-        lcol[1].metric("GP practices", f"{int(borough_lw['practices']):,}")
-    london_rate = per_borough["lw_fte"].sum() / (
-        gps.loc[gps["lw_fte_allocated"].notna(), "registered_patients"].sum()
-    )
-    lcol[2].metric("London: FTE per 10,000 patients", f"{london_rate * 10_000:.2f}")
+        lcol[1].metric(
+            "Residents with a PCN of unknown FTE",
+            f"{reg_row['lw_unknown_share'] * 100:.1f}%",
+            help="Share of the borough's residents registered at London practices whose PCN "
+            "has no workforce record: their link workers are unknown, not zero, so the FTE "
+            "figure is a lower bound when this is above 0.",
+        )
+    if borough_lw is not None:
+        lcol[2].metric(
+            "FTE per 10,000 patients of its practices",
+            f"{borough_lw['lw_per_10k']:.2f}",
+            help="Each PCN's link-worker FTE shared among its practices by registered "
+            "patients (December 2025), summed over the practices in the borough, per 10,000 "
+            "of their patients (practices of PCNs with a workforce record).",
+        )
+        lcol[3].metric("GP practices", f"{int(borough_lw['practices']):,}")
+    if reg_row is not None:
+        st.caption(
+            f"By GP registration: {reg_row['lw_fte']:.1f} link-worker FTE serve the borough's "
+            f"residents, {reg_row['lw_per_10k']:.2f} per 10,000 residents (London "
+            f"{london_reg['lw_per_10k']:.2f})"
+            + (
+                f"; a lower bound, as {reg_row['lw_unknown_share'] * 100:.1f}% of its residents "
+                "registered in London are with a PCN that has no workforce record"
+                if reg_row["lw_unknown_share"] > 0
+                else ""
+            )
+            + ". By practice: the FTE of the PCNs' practices in the borough per 10,000 of their "
+            "patients."
+        )
     pcn_view = pcns.reset_index()[
         ["pcn_code", "pcn_name", "lw_fte", "registered_patients", "lw_per_10k", "n_practices"]
     ].rename(
@@ -247,7 +281,7 @@ if gaps_all is not None:
             "Reason",
             "Need percentile",
             "Access percentile",
-            "Link-worker FTE per 10,000 residents within 800 m",
+            "Link-worker FTE per 10,000 residents (by registration)",
         )
         or c.startswith("Housing association households")
     ]
@@ -299,6 +333,7 @@ st.download_button(
         housing=row if "ha_households" in row.index else None,
         census_label=census,
         link_workers=borough_lw,
+        registration=reg_row,
         pcns=pcn_view if gps is not None and lw_table is not None else None,
         places=counts,
     ).encode("utf-8"),
@@ -308,4 +343,9 @@ st.download_button(
 )
 st.page_link(
     "app_pages/gaps.py", label="Find gaps in services for this borough →", icon=":material/search:"
+)
+st.page_link(
+    "app_pages/pcn.py",
+    label="Primary Care Network view: where a PCN's patients live →",
+    icon=":material/groups:",
 )

@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from geo.analysis import gapview as gv
-from geo.analysis import provision
-from geo.analysis.selection import MEASURE_LABELS, Selection, from_query
+from geo.analysis import provision, registration
+from geo.analysis.selection import MEASURE_LABELS, Selection, from_query, icb_boroughs
 from geo.data import io
 from geo.data.directory import CATEGORIES, NO_OPEN_DATA
 from geo.data.indicators import DOMAINS, EXTRA_INDICATORS, INDICATOR_LABELS, VINTAGES
@@ -26,10 +26,12 @@ SOURCES_SHORT = (
     "Boundaries: ONS and London Datastore (Census 2011/2021 LSOAs, boroughs). "
     "Deprivation: English Indices of Deprivation 2025 and 2019, MHCLG. Population and "
     "households: ONS Census 2021 (LSOA 2021), mid-2020 estimates and Census 2011 (LSOA 2011). "
-    "Services: NHS England (GP practices, PCNs, link workers, Dec/Nov 2025), NHS website "
-    "(pharmacies, 2020), Arts Council England (libraries, 2023), GLA (community centres, 2022), "
-    "OS Open Greenspace (parks, 2019), OpenStreetMap contributors (places of worship, 2019, "
-    "ODbL), DWP (Jobcentre Plus, 2016). "
+    "Services: NHS England (GP practices, PCNs, link workers, Dec/Nov 2025; where patients "
+    "live, July 2023), NHS England ODS (pharmacies, March 2025), Arts Council England "
+    "(libraries, 2023), GLA (community centres, 2022), OS Open Greenspace (parks, 2019), "
+    "OpenStreetMap contributors (places of worship, 2019, ODbL), DWP (Jobcentre Plus, 2016), "
+    "Give Food (givefood.org.uk; food banks, 2024), Co-operatives UK (credit unions, 2023, "
+    "ODC-By 1.0). Public transport: TfL PTAL 2015. "
     "Contains National Statistics data © Crown copyright and database right. Contains Ordnance "
     "Survey data © Crown copyright and database right. Open Government Licence v3.0."
 )
@@ -125,15 +127,28 @@ def gp_practices() -> gpd.GeoDataFrame | None:
     return directory[directory["category"].eq("gp_practice").to_numpy()]
 
 
-@st.cache_data(show_spinner="Measuring access to link workers…")
-def lw_access(vintage: str, catchment: float, detour: float, decay: str) -> pd.DataFrame | None:
-    """Link-worker access per LSOA (:func:`geo.analysis.provision.link_worker_access`), bundled data only."""
+@st.cache_resource(show_spinner="Placing link workers where patients live…")
+def registration_measure() -> registration.RegistrationMeasure | None:
+    """Link workers by GP registration (:func:`geo.analysis.registration.measure`), bundled
+    data only; None when a bundled table is missing. Shared read-only across sessions."""
     gps = gp_practices()
-    if gps is None or not len(gps):
+    pcns = link_workers()
+    reg = _load(io.load_registrations)
+    if gps is None or pcns is None or reg is None:
         return None
-    return provision.link_worker_access(
-        lsoas(vintage), gps, catchment=catchment, detour=detour, decay=decay
-    )
+    return registration.measure(gps, pcns, reg, lsoas("iod2025"), lsoas("iod2019"))
+
+
+def lw_by_registration(vintage: str) -> pd.DataFrame | None:
+    """The link-worker measure by registration on the vintage's LSOAs, or None."""
+    m = registration_measure()
+    return None if m is None else m.lsoas(vintage)
+
+
+@st.cache_resource(show_spinner=False)
+def icbs() -> pd.DataFrame | None:
+    """London's five ICBs (``io.load_icbs``), or None when the table is not installed."""
+    return _load(io.load_icbs)
 
 
 @st.cache_data(show_spinner="Measuring need and access across London…")
@@ -144,7 +159,7 @@ def bundled_gaps(vintage: str) -> pd.DataFrame | None:
         return None
     params = gv.GapParams(vintage=vintage)
     table = gv.compute_gaps(lsoas(vintage), sup, params)
-    return gv.add_link_workers(table, lw_access(vintage, 800.0, 1.3, "step"))
+    return registration.add_registration(table, lw_by_registration(vintage))
 
 
 def data_mode() -> str:
@@ -210,7 +225,7 @@ def mode_caption(uses: str = "services") -> bool:
         st.caption(
             f"**Data used: bundled and mine**: the bundled open data ({len(bundled_dir):,} "
             "places: GP practices, pharmacies, libraries, community centres, parks, places of "
-            "worship, Jobcentre Plus)"
+            "worship, Jobcentre Plus, food banks, credit unions)"
             + (f" plus your upload ({n_mine:,} rows)." if n_mine else "; no upload of yours.")
             + " Switch in the sidebar."
         )
@@ -221,7 +236,7 @@ def theme_options() -> list[str]:
     return [ALL_THEMES, *THEMES]
 
 
-def _init_from_url(borough_codes: set[str]) -> None:
+def _init_from_url(borough_codes: set[str], icb_map: dict[str, tuple[str, ...]]) -> None:
     """Seed the widgets from the URL once per session."""
     if st.session_state.get("_url_loaded"):
         return
@@ -229,17 +244,21 @@ def _init_from_url(borough_codes: set[str]) -> None:
         st.query_params.to_dict() | {"borough": st.query_params.get_all("borough")},
         borough_codes=borough_codes,
         themes=theme_options(),
+        icbs=icb_map,
     )
     st.session_state.update(
         {
             "vintage": sel.vintage,
             "domain": sel.domain,
             "measure": sel.measure,
+            "icb": sel.icb,
             "boroughs": list(sel.boroughs),
             "deciles": sel.deciles,
             "theme": sel.theme,
             "_url_loaded": True,
             "_url_warnings": list(sel.warnings),
+            # the PCN view's own parameter (the sidebar rewrites the URL before it runs)
+            "_pcn": st.query_params.get("pcn"),
         }
     )
 
@@ -289,19 +308,48 @@ def accessibility_link(page: Any) -> None:
     st.page_link(page, label="Accessibility statement", icon=":material/accessibility:")
 
 
+def _icb_chosen(icb_map: dict[str, tuple[str, ...]]) -> None:
+    """An ICB was chosen: select its boroughs (all of London when cleared)."""
+    st.session_state["boroughs"] = list(icb_map.get(st.session_state.get("icb") or "", ()))
+
+
+def _boroughs_changed(icb_map: dict[str, tuple[str, ...]]) -> None:
+    """Boroughs were changed by hand: the ICB stays only while they are exactly its own."""
+    icb = st.session_state.get("icb") or ""
+    if icb and set(st.session_state.get("boroughs", [])) != set(icb_map.get(icb, ())):
+        st.session_state["icb"] = ""
+
+
 def sidebar_selection() -> Selection:
     """The filters in the sidebar; their values are written back to the URL every run."""
     names = boroughs("iod2025")["borough_name"].sort_values()
-    _init_from_url(set(names.index))
+    icb_table = icbs()
+    icb_map = icb_boroughs(icb_table) if icb_table is not None else {}
+    _init_from_url(set(names.index), icb_map)
     for warning in st.session_state.pop("_url_warnings", []):
         st.warning(warning)
     sb = st.sidebar
     sb.header("Show")
+    if icb_map:
+        short = icb_table["short_name"].to_dict()
+        sb.selectbox(
+            "Integrated Care Board (ICB)",
+            options=["", *sorted(icb_map, key=lambda c: short.get(c, c))],
+            format_func=lambda c: short.get(c, c) if c else "All of London",
+            key="icb",
+            on_change=_icb_chosen,
+            args=(icb_map,),
+            help="Commissioners: choosing an ICB selects the boroughs it commissions for.",
+        )
+    else:
+        st.session_state["icb"] = ""
     sb.multiselect(
         "Borough",
         options=list(names.index),
         format_func=lambda code: names[code],
         key="boroughs",
+        on_change=_boroughs_changed,
+        args=(icb_map,),
         placeholder="All of London",
         help="Pick one or more boroughs; the map zooms to them.",
     )
@@ -346,6 +394,7 @@ def sidebar_selection() -> Selection:
         vintage=st.session_state["vintage"],
         domain=st.session_state["domain"],
         measure=st.session_state["measure"],
+        icb=st.session_state.get("icb") or "",
         boroughs=tuple(st.session_state["boroughs"]),
         deciles=tuple(st.session_state["deciles"]),
         theme=st.session_state["theme"],

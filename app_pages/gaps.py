@@ -20,12 +20,13 @@ import streamlit as st
 
 from app_pages import common, mapping
 from geo import web
-from geo.analysis import gap, provision
+from geo.analysis import gap, provision, registration
 from geo.analysis import gapview as gv
 from geo.analysis.aggregate import MAX_POINTS
 from geo.analysis.selection import Selection, bounds_of
-from geo.data.directory import CATEGORIES, NO_OPEN_DATA
+from geo.data.directory import CATEGORIES, NO_OPEN_DATA, THEME_CAVEATS
 from geo.data.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
+from geo.data.ptal import at_most
 from geo.outputs.export import safe_csv, safe_geojson
 
 REASON_WIDTH = 640  # px: reasons are long and their end (the services) matters most
@@ -61,13 +62,14 @@ measure = st.radio(
     options=["services", LW] if gps is not None and len(gps) else ["services"],
     format_func={
         "services": "Services and places of the theme chosen in the sidebar",
-        LW: "Social prescribing link workers (at GP practices)",
+        LW: "Social prescribing link workers (where patients are registered)",
     }.get,
     horizontal=True,
     key="gaps_measure",
     help="Link workers: each Primary Care Network's link-worker FTE (NHS England, November "
-    "2025) placed at its GP practices in proportion to their registered patients, shared "
-    "among the residents in reach (E2SFCA).",
+    "2025) shared among its GP practices by registered patients, then over the "
+    "neighbourhoods where each practice's patients live (July 2023): FTE serving the "
+    "residents per 10,000 residents, whatever the walking distance.",
 )
 st.info(
     "**What the gap means.** High need, low access. Every neighbourhood (LSOA, about 1,700 "
@@ -93,6 +95,7 @@ DEFAULTS: dict[str, Any] = {
     "gaps_top_n": 10,
     "gaps_min_gap": 0.5,
     "gaps_contiguity": True,
+    "gaps_ptal": False,
     **{f"gaps_w_{d}": float(gap.DEFAULT_NEED_WEIGHTS.get(d, 0.0)) for d in DOMAINS},
 }
 for _key, _default in DEFAULTS.items():
@@ -208,6 +211,13 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         key="gaps_contiguity",
         help="A candidate grows over neighbouring high-gap LSOAs sharing a boundary.",
     )
+    st.checkbox(
+        "Only neighbourhoods with PTAL 2 or lower (poor public transport)",
+        key="gaps_ptal",
+        help="TfL's public transport accessibility level (PTAL 2015, bands 0 to 6b): poor "
+        "walking access matters more where public transport is poor too. Applies to the "
+        "table, the map and the pilot candidates; ranks stay London-wide.",
+    )
 
 for _key in DEFAULTS:
     st.session_state[f"_{_key}"] = st.session_state[_key]
@@ -249,11 +259,7 @@ lsoas = common.lsoas(sel.vintage)
 stock_key = gv.frame_digest(stock) if has_stock else "none"
 mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
 no_data_theme = sel.theme in uncovered and measure != LW
-lw = (
-    common.lw_access(sel.vintage, params.catchment, params.detour, params.decay)
-    if gps is not None and len(gps)
-    else None
-)
+lw = common.lw_by_registration(sel.vintage) if gps is not None and len(gps) else None
 homes = (
     _per_session(
         "_gaps_homes",
@@ -270,7 +276,7 @@ if measure == LW and lw is not None:
     table = _per_session(
         "_gaps_table",
         (services_key, stock_key, params),
-        lambda: gv.compute_lw_gaps(lsoas, lw, params, homes),
+        lambda: registration.reg_gaps(lsoas, lw, params, homes),
     )
     in_theme = gps[pd.to_numeric(gps["lw_fte_allocated"], errors="coerce").notna().to_numpy()]
 elif has_services and not no_data_theme:
@@ -280,7 +286,9 @@ elif has_services and not no_data_theme:
         table = _per_session(
             "_gaps_table",
             (services_key, stock_key, params),
-            lambda: gv.add_link_workers(gv.compute_gaps(lsoas, services, params, homes), lw),
+            lambda: registration.add_registration(
+                gv.compute_gaps(lsoas, services, params, homes), lw
+            ),
         )
     in_theme = gv.in_theme(services, sel.theme)
 else:
@@ -295,6 +303,11 @@ else:
 
 shown = gv.display_table(table, params, sel.boroughs)
 scope = table[table["borough_code"].isin(sel.boroughs)] if sel.boroughs else table
+low_ptal = at_most(lsoas["ptal"], "2") if "ptal" in lsoas.columns else None
+ptal_on = bool(st.session_state["gaps_ptal"]) and low_ptal is not None
+if ptal_on:  # the PTAL filter: rows kept, London-wide ranks unchanged
+    shown = shown[low_ptal.reindex(shown.index).to_numpy(dtype=bool)]
+    scope = scope[low_ptal.reindex(scope.index).to_numpy(dtype=bool)]
 meta = gv.metadata(
     params,
     borough_names=borough_names,
@@ -305,9 +318,10 @@ meta = gv.metadata(
     sources=common.SOURCES_SHORT,
 )
 meta["data_used"] = provision.MODES[mode]
+meta["ptal_filter"] = "PTAL 2 or lower only (TfL PTAL 2015)" if ptal_on else "none"
 meta["access_to"] = (
-    "social prescribing link workers (PCN FTE placed at practices by registered patients; "
-    "NHS England, November 2025)"
+    "social prescribing link workers by GP registration (PCN FTE, NHS England November 2025, "
+    "shared by practice list size, then over where each practice's patients live, July 2023)"
     if measure == LW
     else "services and places of the theme (bundled directory per category source and "
     "vintage, and/or your upload); parks measured to their nearest edge"
@@ -317,8 +331,10 @@ slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{area}_{sel.theme}").strip("_")[:80]
 st.caption(
     f"Need and access are compared across all {len(lsoas):,} London neighbourhoods, so "
     f"percentiles, gaps and ranks are London-wide; the table and map show **{area}** "
-    f"({len(shown):,} neighbourhoods). The sidebar's indicator, measure and decile filters do "
-    "not apply here: the need index replaces them."
+    f"({len(shown):,} neighbourhoods"
+    + (", only those with PTAL 2 or lower" if ptal_on else "")
+    + "). The sidebar's indicator, measure and decile filters do not apply here: the need "
+    "index replaces them."
 )
 
 
@@ -525,6 +541,8 @@ if len(in_theme) == 0:
         f"None of your services is in the theme **{sel.theme}**, so access is zero everywhere "
         "and the gap reflects need only. Choose another theme in the sidebar or add services."
     )
+if measure != LW and sel.theme in THEME_CAVEATS:
+    st.caption(f"**{sel.theme}**: {THEME_CAVEATS[sel.theme]}")
 if measure != LW and sel.theme == gv.ALL_THEMES and uncovered:
     st.caption(
         "Themes not scored: "
@@ -533,11 +551,13 @@ if measure != LW and sel.theme == gv.ALL_THEMES and uncovered:
     )
 if measure == LW:
     st.caption(
-        "Access = link-worker FTE per 10,000 residents within reach (E2SFCA): each Primary "
-        "Care Network's FTE (NHS England, November 2025) shared among its practices by "
-        "registered patients (December 2025), then among the residents within the walking "
-        "catchment of each practice. Practices of PCNs with no workforce record are unknown "
-        "and left out (the reason says when one is in reach)."
+        "Access = link-worker FTE serving the neighbourhood's residents per 10,000 residents, "
+        "by GP registration: each Primary Care Network's FTE (NHS England, November 2025) "
+        "shared among its practices by registered patients (December 2025), then over the "
+        "neighbourhoods where each practice's patients live (July 2023). Where some residents "
+        "are with a PCN that has no workforce record, the figure counts known FTE only (a "
+        "lower bound) and the reason gives the share of residents concerned: unknown, not "
+        "zero, and never filled in."
     )
 
 st.header(f"Neighbourhoods ranked by gap: {area}")
@@ -558,6 +578,8 @@ st.dataframe(shown, width="stretch", height=460, column_config=_column_config(sh
 _downloads(shown, "this table")
 
 pilot_scope = lsoas[lsoas["borough_code"].isin(sel.boroughs)] if sel.boroughs else lsoas
+if ptal_on:
+    pilot_scope = pilot_scope[low_ptal.reindex(pilot_scope.index).to_numpy(dtype=bool)]
 if mode == "mine" and has_stock:
     pilot_homes, homes_label = homes, "of your homes"
 elif "ha_households" in lsoas.columns:
@@ -577,6 +599,7 @@ pilots = _per_session(
         int(st.session_state["gaps_top_n"]),
         float(st.session_state["gaps_min_gap"]),
         bool(st.session_state["gaps_contiguity"]),
+        ptal_on,
     ),
     lambda: gap.pilot_candidates(
         pilot_scope,
@@ -604,7 +627,10 @@ layer = layer.assign(
     gap=table["gap"].reindex(layer.index),
     need_pctl=(table["need_pct"].reindex(layer.index) * 100).round(),
     access_pctl=(table["access_pct"].reindex(layer.index) * 100).round(),
-    within=table[within_col].reindex(layer.index),
+    within=table[within_col].reindex(layer.index) if within_col in table else None,
+    lw_reg=table["lw_reg_per_10k"].reindex(layer.index).round(2)
+    if "lw_reg_per_10k" in table
+    else None,
 )
 theme_words = "any theme" if within_col == "within_all" else sel.theme
 web.add_bivariate(
@@ -621,7 +647,11 @@ web.add_bivariate(
         "gap": "Gap (-1 to +1)",
         "need_pctl": "Need percentile in London (0-100)",
         "access_pctl": "Access percentile in London (0-100)",
-        "within": f"Services within {params.catchment:,.0f} m ({theme_words})",
+        **(
+            {"lw_reg": "Link-worker FTE per 10,000 residents (by registration)"}
+            if measure == LW
+            else {"within": f"Services within {params.catchment:,.0f} m ({theme_words})"}
+        ),
     },
     geometry=mapping.lsoa_geometry(sel, layer.index),
 )
@@ -709,10 +739,11 @@ st.caption(
         else " (upload your stock list to require your homes)"
     )
     + (
-        ", grouped with adjacent high-gap neighbourhoods (up to 5 per candidate)."
+        ", grouped with adjacent high-gap neighbourhoods (up to 5 per candidate)"
         if st.session_state["gaps_contiguity"]
-        else "."
+        else ""
     )
+    + (", with PTAL 2 or lower (TfL PTAL 2015)." if ptal_on else ".")
 )
 if len(pilots):
     pilot_table = gv.pilot_display(pilots, has_stock)

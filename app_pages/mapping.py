@@ -134,7 +134,14 @@ def _build_map(
     m = web.base_map(bounds)
     census = "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
     ha_main = sel.domain == "ha_share" and "ha_share" in shown.columns
-    if ha_main:
+    lw_reg = common.lw_by_registration(sel.vintage) if sel.domain == "lw_per_10k" else None
+    if sel.domain == "ptal" and "ptal" in shown.columns:
+        web.add_ptal_layer(m, shown, geometry=lsoa_geometry(sel, shown.index))
+    elif lw_reg is not None:
+        web.add_lw_registration_layer(
+            m, web.lw_registration_frame(shown, lw_reg), geometry=lsoa_geometry(sel, shown.index)
+        )
+    elif ha_main:
         web.add_ha_layer(
             m,
             shown,
@@ -147,7 +154,7 @@ def _build_map(
         web.add_choropleth(
             m,
             _share_as_percent(shown),
-            sel.column,
+            sel.column if sel.is_iod else f"{sel.decile_domain}_decile",
             kind=sel.measure if sel.is_iod else "decile",
             label=_legend_title(sel),
             tooltip_fields={k: v for k, v in tooltip_fields(sel).items() if k in shown.columns},

@@ -51,12 +51,17 @@ st.markdown(
 | Postcodes | every live London postcode (180,754) with its grid reference, borough and LSOA 2021 / 2011 | Ordnance Survey, Code-Point Open 2025.2.0 | April 2025 | OS OpenData (OGL v3.0) |
 | GP practices | practices in the NHS practice → Primary Care Network list, at their postcode, with registered patients | NHS England, Patients Registered at a GP Practice | December 2025 | OGL v3.0 |
 | Link workers | full-time equivalent social prescribing link workers per Primary Care Network (the three "Social Prescribing Link Worker" roles) | NHS England, Primary Care Network Workforce | November 2025 | OGL v3.0 |
-| Pharmacies | community pharmacies | NHS website (NHS Choices) | January 2020 | OGL v3.0 |
+| Pharmacies | 1,722 active community pharmacies (status A, type 1, London region), at their postcode | NHS England Organisation Data Service (ODS), dispensing contractors (edispensary) | about March 2025 | OGL v3.0 |
 | Libraries | open static public libraries; opening hours where the community list agrees | Arts Council England public libraries dataset; Libraries Hacked | December 2023; April 2025 | OGL v3.0 |
 | Community centres | community centres | Greater London Authority, Cultural Infrastructure Map | November 2022 | OGL v3.0 |
 | Parks | public parks and gardens (polygons) | Ordnance Survey, OS Open Greenspace | 2019 | OS OpenData (OGL v3.0) |
 | Places of worship | churches, mosques, temples, synagogues… (points and buildings, one place each) — **community assets**, not services | OpenStreetMap (Geofabrik extract) | July 2019 | ODbL 1.0, © OpenStreetMap contributors |
-| Jobcentre Plus | Jobcentre Plus offices, at their postcode | Department for Work and Pensions | 2016 | OGL v3.0 |
+| Jobcentre Plus | Jobcentre Plus offices, at their postcode (no newer list with postcodes is in open data) | Department for Work and Pensions | 2016 | OGL v3.0 |
+| Food banks | 90 open London food banks (7 marked closed left out), at their postcode | Give Food (givefood.org.uk), food bank list | mid-2024 | Give Food data (Unlicense / CC BY 4.0), credit "Give Food (givefood.org.uk)" |
+| Credit unions (registered offices) | 24 credit unions whose **registered office** is in Greater London (of 406 in the UK), at its postcode | Co-operatives UK open data | Q2 2023 | ODC-By 1.0 |
+| Where patients live | registered patients of each practice per LSOA 2011 of residence | NHS England, Patients Registered at a GP Practice, LSOA file | July 2023 | OGL v3.0 |
+| Integrated Care Boards | the 5 London ICBs, their boroughs, each PCN's commissioning ICB | NHS England practice → PCN → ICB map | December 2025 | OGL v3.0 |
+| Public transport access | average access index (PTAI) and PTAL band per LSOA 2011 | Transport for London / GLA, PTAL 2015 (London Datastore) | 2015 | OGL v3.0 |
 
 **Attribution.** Contains National Statistics data © Crown copyright and database right.
 Contains Ordnance Survey data © Crown copyright and database right 2025. Contains Royal Mail
@@ -64,11 +69,14 @@ data © Royal Mail copyright and database right 2025. English Indices of Depriva
 Housing, Communities and Local Government. NHS England and NHS Digital data, Arts Council
 England, Greater London Authority and Department for Work and Pensions data, all under the Open
 Government Licence v3.0. Places of worship © OpenStreetMap contributors, available under the
-Open Database License (ODbL) 1.0. Background map tiles © OpenStreetMap contributors © CARTO
+Open Database License (ODbL) 1.0. Food banks: Give Food (givefood.org.uk). Credit unions:
+contains Co-operatives UK open data, Open Data Commons Attribution License (ODC-By 1.0).
+Public transport accessibility levels: Transport for London / GLA, OGL. Background map tiles © OpenStreetMap contributors © CARTO
 (when the browser can reach them).
 
-**Old layers.** Pharmacies (2020), parks and places of worship (2019) and Jobcentre Plus offices
-(2016) are more than five years old: places may have opened, moved or closed since.
+**Old layers.** Parks and places of worship (2019) and Jobcentre Plus offices (2016) are more
+than five years old: places may have opened, moved or closed since. PTAL is 2015: services have
+changed since (it is the latest PTAL per LSOA in open data here).
 
 **Known gaps.**
 - The Census counts **households, not dwellings**: empty homes and homes let as hostels or
@@ -81,14 +89,21 @@ Open Database License (ODbL) 1.0. Background map tiles © OpenStreetMap contribu
   zero; link workers employed by practices, councils or charities are not in the PCN workforce
   data. Per-practice link-worker figures share the PCN's FTE out by registered patients.
 - GP practices are placed at their postcode; branch surgeries are not listed. Places placed by
-  postcode whose postcode no longer exists (13 Jobcentre Plus offices of 2016, 2 libraries) are
-  left out and named in the build manifest.
+  postcode whose postcode no longer exists (13 Jobcentre Plus offices of 2016, 2 libraries, 7
+  pharmacies of the 2025 list) are left out and named in the build manifest.
+- **Credit unions** are at their registered office, not necessarily where members are served;
+  a common-bond credit union serves only the members of one employer, trade or faith. One row
+  per food bank organisation: Trussell Trust food banks run distribution centres not listed.
+- **One PCN across London's boundary**: Loughton, Buckhurst Hill & Chigwell PCN (U01096) has one
+  London practice and six in Essex; its workforce record (1.0 link-worker FTE) is filed under
+  the East of England region, and the app reads London (region Y56) records only, so its FTE is
+  shown as unknown here. Kept so that every figure follows one rule; named in the manifest.
 - OpenStreetMap is volunteer-mapped and incomplete; it does not say which places of worship run
   community activity.
 
-**Not bundled, and why.** No open, London-wide dataset of **financial inclusion** services
-(money and debt advice, food banks, credit unions) was found, so that theme has no bundled
-layer and is never filled in; upload your own directory. No open dataset of **specialist and
+**Not bundled, and why.** **Financial inclusion** is scored from food banks and credit unions
+only: money advice, debt advice and Citizens Advice offices are not in open data, so upload your
+own directory to cover them. No open dataset of **specialist and
 supported housing** by location, and no official list of **housing association homes by
 landlord** (the Regulator of Social Housing's stock returns are not published at address level):
 upload your own stock list. Your uploads stay in your browser session only.
@@ -125,6 +140,19 @@ st.markdown(
 - **Link workers per 10,000 patients** = 10,000 × a PCN's link-worker FTE (November 2025) ÷ the
   registered patients of its member practices (December 2025). A practice's allocated FTE = the
   PCN's FTE × the practice's share of the PCN's patients.
+- **Link workers per 10,000 residents (by registration)**: see *Link workers where patients
+  live* below.
+- **Public transport access (PTAL 2015)**: TfL's average Public Transport Access Index of the
+  LSOA 2011 and its band (0 = 0; 1a up to 2.5; 1b up to 5; 2 up to 10; 3 up to 15; 4 up to 20;
+  5 up to 25; 6a up to 40; 6b above): recomputing the band from the index reproduces the file's
+  band for all 4,835 LSOAs. On LSOAs 2021: a split LSOA copies its parent's index and band; a
+  merged LSOA takes the mean index of its parents weighted by their mid-2020 population, and
+  the band of that mean (the tooltip says which). The map's colours are ColorBrewer's RdBu
+  (colour-blind safe), not TfL's own palette; every band is named in the legend and tooltip.
+- **ICBs**: every practice of a borough carries the same ICB in NHS England's December 2025
+  practice map, so each of the 33 boroughs belongs to one of the five London ICBs; choosing an
+  ICB in the sidebar selects its boroughs. A PCN's ICB is its commissioner's (the ICB of the
+  sub-ICB location of most of its patients): ten PCNs have a practice in a second ICB.
 - **Park access** is measured to the park's edge (points at most 50 m apart along its
   boundary), not its centre.
 - **Map geometry** is simplified for the web (30 m, topology kept, so neighbours still meet);
@@ -167,12 +195,12 @@ st.markdown(
 - **Parks** are reached at their edge: the distance to a park is to the nearest of the points
   placed every 50 m or less along its boundary, and a park counts once however many of its edge
   points are in reach.
-- **Link-worker access**: each Primary Care Network's social prescribing link-worker FTE (NHS
-  England, November 2025) is shared among its GP practices in proportion to their registered
-  patients (December 2025), then E2SFCA with residents as demand gives link-worker FTE per
-  10,000 residents within reach. Practices of a PCN with no workforce record are unknown, not
-  zero: they are left out and the reason says when one is in reach. A borough's figure is its
-  practices' allocated FTE per 10,000 of their registered patients.
+- **Link-worker access** (gap finder, *Social prescribing link workers*): link-worker FTE
+  serving each neighbourhood's residents by GP registration per 10,000 residents (below), not
+  by walking distance: a resident's link worker is their PCN's, wherever the practice is.
+- **PTAL filter** (gap finder and pilot finder): *only neighbourhoods with PTAL 2 or lower*
+  keeps the rows, map areas and pilot candidates whose PTAL 2015 band is 0, 1a, 1b or 2; ranks
+  and percentiles stay London-wide.
 - **Housing association households beyond walking reach** (Housing associations page): the
   Census counts households per LSOA, not addresses, so each LSOA's households are counted at its
   centroid; your uploaded homes are measured from their own locations.
@@ -181,6 +209,72 @@ st.markdown(
   gap of at least the threshold; each candidate's reason shows the sum for its first LSOA.
 """
 )
+
+st.header("Link workers where patients live")
+st.markdown(
+    """
+Social prescribing link workers are employed by Primary Care Networks (PCNs), so a resident's
+access to one follows their GP registration, not the walking distance to a practice.
+
+1. **PCN → practice**: each PCN's link-worker FTE (NHS England, PCN Workforce, **November
+   2025**) is shared among its London practices in proportion to their registered patients
+   (practice list, **December 2025**).
+2. **Practice → neighbourhood**: each practice's FTE is shared over the LSOAs where its patients
+   live in proportion to its patients there (Patients Registered at a GP Practice, LSOA file,
+   **July 2023**, LSOA 2011 codes). Patients with no known LSOA keep their share ("residence
+   unknown"); patients living outside London take theirs with them.
+3. **Neighbourhood**: the FTE serving its residents is the sum over the practices its residents
+   are registered with; per 10,000 residents uses Census 2021 (LSOA 2021) or mid-2020 (LSOA
+   2011) population. LSOA 2011 figures move to LSOA 2021 through the ONS exact-fit lookup:
+   shared by Census 2021 population where an LSOA split, summed where LSOAs merged. A borough's
+   figure is the sum of its neighbourhoods'.
+
+**The vintages differ**: where patients live is July 2023, the practice → PCN map and list
+sizes December 2025 and the FTE November 2025. Practices opened since July 2023 are not in the
+July 2023 file, so where their patients live is not known and their FTE is not placed (not
+spread over other practices); practices merged since keep their July 2023 patients.
+
+**Unknown, not zero.** A PCN with no workforce record has unknown FTE. A neighbourhood's FTE
+counts known FTE only, so it is a lower bound wherever some residents are with such a PCN; the
+pages show the share of its registered residents concerned beside it. Nothing is filled in.
+Practices in no PCN have no PCN link workers. Link workers employed by practices, councils or
+charities are not in the PCN workforce data.
+"""
+)
+reg = common.registration_measure()
+if reg is not None:
+    f = reg.figures
+    missing = reg.not_found
+    st.markdown(
+        f"**With the bundled data**: {f['practices_found']:,} of the {f['practices']:,} London "
+        f"practices are in the July 2023 file. Of {f['fte_total']:.2f} FTE known, "
+        f"{f['fte_placed']:.2f} are placed: {f['fte_london_lsoas']:.2f} on residents of London "
+        f"neighbourhoods, {f['fte_outside_london']:.2f} on patients living outside London and "
+        f"{f['fte_residence_unknown']:.3f} on patients whose neighbourhood is not known; "
+        f"{f['fte_not_placed']:.2f} FTE are not placed (the practices below)."
+    )
+    st.dataframe(
+        missing.reset_index()[
+            ["practice_code", "name", "pcn_name", "lw_fte_allocated", "what_happens"]
+        ]
+        .fillna({"pcn_name": "in no PCN"})
+        .rename(
+            columns={
+                "practice_code": "Practice code",
+                "name": "Practice not in the July 2023 file",
+                "pcn_name": "PCN",
+                "lw_fte_allocated": "Its share of the PCN's FTE",
+                "what_happens": "What happens to it",
+            }
+        )
+        .round(4),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "PCN": st.column_config.TextColumn(width="medium"),
+            "What happens to it": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 st.header("Processed files")
 man = common.manifest()

@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 from app_pages import common, mapping
-from geo.analysis import provision
+from geo.analysis import provision, registration
 from geo.analysis.selection import borough_comparison, filter_lsoas
 from geo.data.indicators import DOMAIN_LABELS, INDICATOR_LABELS, VINTAGES
 from geo.outputs.export import safe_csv
@@ -148,10 +148,14 @@ if compare.open:
             if gps is not None and sel.vintage == "iod2025":
                 lwb = provision.borough_link_workers(gps)
                 table = table.join(lwb[["lw_per_10k"]].round(2))
+            lw_reg = common.lw_by_registration(sel.vintage)
+            if lw_reg is not None:  # FTE serving each borough's residents, by registration
+                reg = registration.borough_measure(lw_reg, lsoas["borough_code"])
+                table = table.join(reg[["lw_per_10k"]].round(2).add_prefix("reg_"))
             if sel.domain == "ha_share" and "ha_share" in table.columns:
                 table = table.sort_values("ha_share", ascending=False)
-            elif sel.domain == "lw_per_10k" and "lw_per_10k" in table.columns:
-                table = table.sort_values("lw_per_10k", ascending=False)
+            elif sel.domain == "lw_per_10k" and "reg_lw_per_10k" in table.columns:
+                table = table.sort_values("reg_lw_per_10k", ascending=False)
             st.subheader("Borough table")
             st.dataframe(
                 table.rename(
@@ -167,6 +171,7 @@ if compare.open:
                         "ha_households_in_10": "HA households in most deprived 10%",
                         "ha_households_in_20": "HA households in most deprived 20%",
                         "lw_per_10k": "Link-worker FTE per 10,000 patients (borough's practices)",
+                        "reg_lw_per_10k": "Link-worker FTE per 10,000 residents (by registration)",
                     }
                 ).rename_axis("Borough code"),
                 width="stretch",

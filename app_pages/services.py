@@ -8,7 +8,13 @@ import streamlit as st
 from app_pages import common, mapping, upload_ui
 from geo.analysis import provision
 from geo.analysis.selection import Selection
-from geo.data.directory import CATEGORIES, LINK_WORKERS, NO_OPEN_DATA, age_warning
+from geo.data.directory import (
+    CATEGORIES,
+    LINK_WORKERS,
+    NO_OPEN_DATA,
+    THEME_CAVEATS,
+    age_warning,
+)
 from geo.data.themes import OTHER, THEMES
 from geo.outputs.export import safe_csv
 
@@ -16,8 +22,8 @@ sel: Selection = st.session_state["selection"]
 st.title("Service directory")
 st.markdown(
     "The app bundles an open directory of places that social prescribing draws on: GP "
-    "practices, pharmacies, libraries, community centres, parks, places of worship and "
-    "Jobcentre Plus offices, each with its source and vintage. No official directory of social "
+    "practices, pharmacies, libraries, community centres, parks, places of worship, "
+    "Jobcentre Plus offices, food banks and credit unions, each with its source and vintage. No official directory of social "
     "prescribing services covers London, so add yours (CSV, Excel, or Open Referral UK JSON) "
     "with a name, a theme or description, and a location; it stays in this browser session "
     "only. Choose in the sidebar whether the pages use the bundled data and yours, or yours only."
@@ -61,6 +67,10 @@ else:
     st.markdown(
         "**Themes with no open data** (listed as *no open data: upload yours*, never scored "
         "as zero access):\n" + "\n".join(f"- **{t}**: {why}" for t, why in NO_OPEN_DATA.items())
+    )
+    st.markdown(
+        "**Themes covered only in part**:\n"
+        + "\n".join(f"- **{t}**: {why}" for t, why in THEME_CAVEATS.items())
     )
     plain = pd.DataFrame(bundled_dir.drop(columns="geometry")).assign(
         themes=lambda f: f["themes"].map("; ".join)

@@ -5,10 +5,13 @@
 * :mod:`geo.analysis.gap` -- the need index, gap scores, bivariate classes, the pilot finder;
 * :mod:`geo.analysis.gapview` -- the gap finder's parameters, London-wide gap tables and their
   display;
-* :mod:`geo.analysis.provision` -- the bundled directory and uploads as one, link-worker
-  access, housing association households beyond reach, borough link workers;
-* :mod:`geo.analysis.selection` -- the user's selection (vintage, indicator, boroughs, deciles,
-  theme), its URL form and filters;
+* :mod:`geo.analysis.provision` -- the bundled directory and uploads as one, housing
+  association households beyond reach, borough link workers (per practice);
+* :mod:`geo.analysis.registration` -- link workers by GP registration: each PCN's FTE placed
+  where its practices' patients live, per neighbourhood, borough and PCN;
+* :mod:`geo.analysis.pcnview` -- the PCN view's tables;
+* :mod:`geo.analysis.selection` -- the user's selection (vintage, indicator, ICB, boroughs,
+  deciles, theme), its URL form and filters;
 * :mod:`geo.analysis.aggregate` -- many points as counts per neighbourhood.
 """
 

@@ -354,65 +354,6 @@ def _add_census_homes(table: pd.DataFrame, lsoas: pd.DataFrame) -> None:
             table[col] = pd.to_numeric(lsoas[col], errors="coerce").reindex(table.index)
 
 
-def add_link_workers(table: pd.DataFrame, lw: pd.DataFrame | None) -> pd.DataFrame:
-    """The table with link-worker access (:func:`geo.analysis.provision.link_worker_access`) added."""
-    if lw is None:
-        return table
-    out = table.copy()
-    out["lw_access_per_10k"] = lw["lw_access_per_10k"].reindex(out.index)
-    out["lw_unknown_in_reach"] = lw["unknown_in_reach"].reindex(out.index)
-    return out
-
-
-def compute_lw_gaps(
-    lsoas: gpd.GeoDataFrame,
-    lw: pd.DataFrame,
-    params: GapParams,
-    homes: pd.Series | None = None,
-) -> pd.DataFrame:
-    """London-wide gap table where access is to social prescribing link workers.
-
-    Access is ``lw["lw_access_per_10k"]`` (:func:`geo.analysis.provision.link_worker_access`: E2SFCA of
-    each PCN's link-worker FTE placed at its practices by registered patients, demand =
-    residents); the gap, classes and ranks are as in :func:`compute_gaps`. ``within_all`` is
-    the number of practices with a known FTE in reach.
-    """
-    need = compute_need(lsoas, params, homes)
-    acc = lw["lw_access_per_10k"].reindex(lsoas.index).astype(float) / 10_000
-    counts = pd.DataFrame({"all": lw["practices_in_reach"].reindex(lsoas.index)})
-    empty = pd.DataFrame(index=lsoas.index)
-    table = gap.gap_table(lsoas, need, acc, counts, empty, catchment=params.catchment)
-    deprivation = table["reason"].str.split("; ", n=1).str[0]
-    where = f"within {params.catchment:,.0f} m"
-    rate = lw["lw_access_per_10k"].reindex(table.index)
-    n = lw["practices_in_reach"].reindex(table.index)
-    unknown = lw["unknown_in_reach"].reindex(table.index)
-    reasons = []
-    for dep, r, k, u in zip(deprivation, rate, n, unknown, strict=True):
-        if k == 0:
-            txt = f"no GP practice with link workers {where}"
-        else:
-            txt = (
-                f"{r:.2f} link-worker FTE per 10,000 residents {where} "
-                f"({int(k)} practice{'s' if k != 1 else ''})"
-            )
-        if u > 0:
-            txt += (
-                f"; {int(u)} practice{'s' if u != 1 else ''} in reach with no PCN workforce record"
-            )
-        reasons.append(f"{dep}; {txt}")
-    table["reason"] = reasons
-    classes = gap.bivariate_class(need, acc)
-    table["borough_code"] = lsoas["borough_code"].reindex(table.index)
-    table["bivariate_class"] = classes.reindex(table.index)
-    table["class_label"] = table["bivariate_class"].map(gap.BIVARIATE_LABELS)
-    table["demand"] = pd.to_numeric(lsoas[params.demand], errors="coerce").reindex(table.index)
-    if homes is not None:
-        table["homes"] = homes.reindex(table.index).fillna(0.0)
-    _add_census_homes(table, lsoas)
-    return add_link_workers(table, lw)
-
-
 def need_only_table(
     lsoas: pd.DataFrame, params: GapParams, homes: pd.Series | None = None
 ) -> pd.DataFrame:
@@ -486,8 +427,13 @@ def display_table(
         for d in DOMAINS:
             if f"{d}_decile" in rows.columns:
                 out[f"{DOMAIN_LABELS[d]} decile"] = rows[f"{d}_decile"]
-    if "lw_access_per_10k" in rows.columns:
-        out[f"Link-worker FTE per 10,000 residents within {c}"] = rows["lw_access_per_10k"].round(3)
+    if "lw_reg_per_10k" in rows.columns:  # geo.analysis.registration.add_registration
+        out["Link-worker FTE per 10,000 residents (by registration)"] = rows[
+            "lw_reg_per_10k"
+        ].round(3)
+        out["% of registered residents with a PCN of unknown FTE"] = (
+            rows["lw_unknown_share"] * 100
+        ).round(1)
     if "ha_households" in rows.columns:
         census = "Census 2021" if params.vintage == "iod2025" else "Census 2011"
         out[f"Housing association households ({census})"] = (

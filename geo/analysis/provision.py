@@ -11,12 +11,11 @@ Pure functions (no streamlit) between the loaders (:mod:`geo.data.io`: ``load_se
 - :func:`access_supply` is the same directory for access measures: each park replaced by the
   points along its edge, all sharing the park's ``facility`` id, so access to a park is to its
   nearest edge point and a park counts once (``facility_col`` of :mod:`geo.analysis.access`);
-- :func:`link_worker_access` is the E2SFCA of social prescribing link workers;
 - :func:`ha_beyond_reach` and :func:`homes_beyond_reach` count housing association households
   (Census 2021) or the user's homes with no place of a theme within walking reach.
 
-A theme listed in :data:`geo.data.directory.NO_OPEN_DATA` (financial inclusion, specialist and
-supported housing) is never served by bundled rows: only a user's upload can cover it, and
+A theme listed in :data:`geo.data.directory.NO_OPEN_DATA` (specialist and supported housing) is
+never served by bundled rows: only a user's upload can cover it, and
 until then it is reported as "no open data: upload yours", never as zero access.
 """
 
@@ -44,7 +43,6 @@ __all__ = [
     "combine",
     "ha_beyond_reach",
     "homes_beyond_reach",
-    "link_worker_access",
     "pcns_serving",
     "source_label",
     "theme_rows",
@@ -66,12 +64,14 @@ NO_DATA_TEXT = "no open data: upload yours"
 #: Short publisher names for point tooltips (the full source is in geo.data.directory.CATEGORIES).
 SHORT_SOURCES: dict[str, str] = {
     "gp_practice": "NHS England",
-    "pharmacy": "NHS website",
+    "pharmacy": "NHS England ODS",
     "library": "Arts Council England",
     "community_centre": "GLA Cultural Infrastructure Map",
     "park": "OS Open Greenspace",
     "place_of_worship": "OpenStreetMap contributors",
     "jobcentre": "DWP",
+    "food_bank": "Give Food",
+    "credit_union": "Co-operatives UK",
 }
 
 #: The housing associations' themes a place can serve (not "Other").
@@ -343,56 +343,6 @@ def category_counts(
         .sort_values("places", ascending=False)
     )
     return out.reset_index(drop=True)
-
-
-def link_worker_access(
-    lsoas: gpd.GeoDataFrame,
-    practices: gpd.GeoDataFrame,
-    *,
-    catchment: float = 800.0,
-    detour: float = 1.3,
-    decay: str = "step",
-    demand_col: str = "population",
-) -> pd.DataFrame:
-    r"""Access to social prescribing link workers per LSOA (E2SFCA, FTE per 10,000 residents).
-
-    Supply :math:`S_j` = ``lw_fte_allocated`` of practice :math:`j`: its PCN's link-worker
-    FTE shared among the PCN's practices in proportion to registered patients
-    (:math:`S_j = F_{PCN} \, n_j / \sum_{k \in PCN} n_k`). Demand = residents. Access is
-    :func:`geo.analysis.access.e2sfca` (Luo & Qi 2009) times 10,000: link-worker FTE per 10,000
-    residents sharing them within reach. Practices of a PCN with no workforce record are
-    unknown, not zero: they are left out of the supply and the LSOAs that reach one are
-    flagged.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Aligned to ``lsoas.index``: ``lw_access_per_10k`` (float), ``practices_in_reach``
-        (int, practices with a known FTE), ``unknown_in_reach`` (int, practices of PCNs
-        without a record).
-    """
-    fte = pd.to_numeric(practices["lw_fte_allocated"], errors="coerce")
-    known = practices[fte.notna().to_numpy()].assign(_fte=fte[fte.notna()].to_numpy())
-    unknown = practices[fte.isna().to_numpy()]
-    acc = access.e2sfca(
-        lsoas,
-        known,
-        demand_col=demand_col,
-        capacity_col="_fte",
-        catchment=catchment,
-        detour=detour,
-        decay=decay,
-    )
-    n_known = access.services_within(lsoas, known, catchment=catchment, detour=detour)["all"]
-    n_unknown = access.services_within(lsoas, unknown, catchment=catchment, detour=detour)["all"]
-    return pd.DataFrame(
-        {
-            "lw_access_per_10k": acc * 10_000,
-            "practices_in_reach": n_known,
-            "unknown_in_reach": n_unknown,
-        },
-        index=lsoas.index,
-    )
 
 
 def _reach_counts(

@@ -1,4 +1,4 @@
-"""The user's selection (vintage, indicator, boroughs, deciles, theme) and its URL form.
+"""The user's selection (vintage, indicator, ICB, boroughs, deciles, theme) and its URL form.
 
 A :class:`Selection` round-trips through a flat ``dict[str, str | list[str]]`` such as
 ``st.query_params`` so that a link reproduces the view. Parsing never fails: unknown or
@@ -32,6 +32,7 @@ class Selection:
     domain: str = "imd"
     measure: str = "decile"  # "decile" or "score"
     boroughs: tuple[str, ...] = ()  # borough codes; empty = all London
+    icb: str = ""  # an Integrated Care Board code: its boroughs are the selection
     deciles: tuple[int, int] = (1, 10)
     theme: str = "All themes"
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -48,10 +49,11 @@ class Selection:
 
     @property
     def column(self) -> str:
-        """The LSOA column to map (``ha_share``; IMD deciles under the link-worker points)."""
-        if self.domain == "ha_share":
-            return "ha_share"
-        return f"{self.decile_domain}_{self.measure if self.is_iod else 'decile'}"
+        """The LSOA column to map: an IoD column, or the extra indicator's own column
+        (``ha_share``, ``ptal``, ``lw_per_10k``: link workers by registration)."""
+        if not self.is_iod:
+            return self.domain
+        return f"{self.decile_domain}_{self.measure}"
 
     @property
     def label(self) -> str:
@@ -71,7 +73,9 @@ class Selection:
             out["indicator"] = self.domain
         if self.measure != default.measure:
             out["measure"] = self.measure
-        if self.boroughs:
+        if self.icb:
+            out["icb"] = self.icb  # its boroughs follow from it
+        elif self.boroughs:
             out["borough"] = ",".join(self.boroughs)
         if self.deciles != default.deciles:
             out["deciles"] = f"{self.deciles[0]}-{self.deciles[1]}"
@@ -91,6 +95,7 @@ def from_query(
     *,
     borough_codes: set[str] | None = None,
     themes: list[str] | None = None,
+    icbs: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Selection:
     """Parse query parameters into a :class:`Selection`, falling back to defaults.
 
@@ -102,6 +107,9 @@ def from_query(
         Valid borough codes; others are dropped with a warning.
     themes
         Valid service themes; others fall back to "All themes" with a warning.
+    icbs
+        ICB code -> its borough codes. A valid ``icb`` in the link selects its boroughs (a
+        ``borough`` in the same link is then ignored); an unknown one is reported.
     """
     warnings: list[str] = []
     sel = Selection()
@@ -128,6 +136,12 @@ def from_query(
             bad = sorted(set(codes) - set(valid))
             warnings.append(f"Unknown borough code(s) in the link ignored: {', '.join(bad)}.")
         sel = replace(sel, boroughs=tuple(dict.fromkeys(valid)))
+    icb = _first(params.get("icb"))
+    if icb:
+        if icbs is not None and icb in icbs:
+            sel = replace(sel, icb=icb, boroughs=tuple(icbs[icb]))
+        else:
+            warnings.append(f"Unknown ICB '{icb}' in the link; showing the boroughs chosen.")
     deciles = _first(params.get("deciles"))
     if deciles:
         try:
@@ -144,6 +158,11 @@ def from_query(
         else:
             warnings.append(f"Unknown theme '{theme}' in the link; showing all themes.")
     return replace(sel, warnings=tuple(warnings))
+
+
+def icb_boroughs(icbs: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """ICB code -> its borough codes, from ``geo.data.io.load_icbs()``."""
+    return {code: tuple(str(b).split("; ")) for code, b in icbs["borough_codes"].items() if b}
 
 
 def filter_lsoas(lsoas: pd.DataFrame, sel: Selection) -> pd.DataFrame:

@@ -10,12 +10,16 @@ from __future__ import annotations
 __all__ = [
     "GP_COLUMNS",
     "CATEGORIES",
+    "FINANCIAL_INCLUSION_CAVEAT",
     "LINK_WORKERS",
+    "REGISTRATIONS",
     "MAX_AGE_YEARS",
     "NO_OPEN_DATA",
     "OGL",
     "ODBL",
+    "ODC_BY",
     "OS_OPENDATA",
+    "THEME_CAVEATS",
     "age_warning",
     "is_old",
 ]
@@ -23,6 +27,14 @@ __all__ = [
 OGL = "Open Government Licence v3.0"
 OS_OPENDATA = "OS OpenData licence (Open Government Licence v3.0)"
 ODBL = "Open Database License 1.0 (ODbL)"
+ODC_BY = "Open Data Commons Attribution License (ODC-By 1.0)"
+
+#: What the Financial inclusion theme's bundled layers leave out (shown with the theme).
+FINANCIAL_INCLUSION_CAVEAT = (
+    "Food banks (Give Food) and credit unions (Co-operatives UK, registered offices) only: "
+    "money advice, debt advice and Citizens Advice offices are not in open data. Upload your "
+    "own directory to cover them."
+)
 
 _NHS_ATTRIBUTION = "Contains NHS England and NHS Digital data, © Crown copyright, OGL."
 _OS_ATTRIBUTION = (
@@ -54,13 +66,15 @@ CATEGORIES: dict[str, dict] = {
         "label": "Pharmacies",
         "themes": ("Health and wellbeing",),
         "kind": "service",
-        "source": "NHS website (NHS Choices), community pharmacies",
-        "vintage": "January 2020",
-        "vintage_year": 2020,
+        "source": "NHS England Organisation Data Service (ODS), dispensing contractors "
+        "(edispensary): active community pharmacies",
+        "vintage": "March 2025",
+        "vintage_year": 2025,
         "licence": OGL,
-        "attribution": _NHS_ATTRIBUTION,
-        "notes": "Pharmacies open in January 2020; some have closed or opened since. Placed at "
-        "the pharmacy's postcode where it still exists, otherwise at the published location.",
+        "attribution": _NHS_ATTRIBUTION + " Locations: " + _OS_ATTRIBUTION,
+        "notes": "Community pharmacies active in the NHS ODS list of about March 2025 (status "
+        "A, type 1, NHS England London region Y56), placed at their postcode; the 7 whose "
+        "postcode is not in Code-Point Open April 2025 are left out (named in the manifest).",
     },
     "library": {
         "label": "Libraries",
@@ -125,11 +139,44 @@ CATEGORIES: dict[str, dict] = {
         "licence": OGL,
         "attribution": "Department for Work and Pensions, OGL. Locations: " + _OS_ATTRIBUTION,
         "notes": "Offices listed in 2016 and placed by postcode; offices have moved or closed "
-        "since, and offices whose postcode no longer exists are left out.",
+        "since, and offices whose postcode no longer exists are left out. No newer list with "
+        "postcodes is in open data.",
+    },
+    "food_bank": {
+        "label": "Food banks",
+        "themes": ("Financial inclusion",),
+        "kind": "service",
+        "source": "Give Food, UK food bank list (givefood/data, foodbanks.csv)",
+        "vintage": "mid-2024",
+        "vintage_year": 2024,
+        "licence": "Give Food data (Unlicense / CC BY 4.0), credited 'Give Food (givefood.org.uk)'",
+        "attribution": "Give Food (givefood.org.uk). Locations: " + _OS_ATTRIBUTION,
+        "notes": "Open food banks only (the 7 Give Food marks closed are left out and named "
+        "in the manifest), placed at their postcode. One row per organisation: Trussell Trust "
+        "food banks run several distribution centres that are not listed. The Salvation "
+        "Army row is its national headquarters. No row is in Bexley (the food bank named "
+        "Bexley is listed in Greenwich).",
+        "caveat": FINANCIAL_INCLUSION_CAVEAT,
+    },
+    "credit_union": {
+        "label": "Credit unions (registered offices)",
+        "themes": ("Financial inclusion",),
+        "kind": "service",
+        "source": "Co-operatives UK open data (co-operatives whose name contains 'credit union')",
+        "vintage": "Q2 2023",
+        "vintage_year": 2023,
+        "licence": ODC_BY,
+        "attribution": "Contains Co-operatives UK open data, ODC-By 1.0. Locations: "
+        + _OS_ATTRIBUTION,
+        "notes": "Registered offices in Greater London (postcode in Code-Point Open's London "
+        "postcodes), not every place members are served: a credit union may have no counter "
+        "there, serve a wider area, or (common bond) serve only members of one employer, "
+        "trade or faith. Credit unions registered outside London are left out (counted in "
+        "the manifest).",
+        "caveat": FINANCIAL_INCLUSION_CAVEAT,
     },
 }
 
-#: Themes with no bundled layer, and why (never filled with invented data).
 #: Columns only GP practices carry in the service directory (practice, PCN, link workers).
 GP_COLUMNS: tuple[str, ...] = (
     "practice_code",
@@ -141,14 +188,15 @@ GP_COLUMNS: tuple[str, ...] = (
     "lw_fte_allocated",
 )
 
+#: Themes with no bundled layer, and why (never filled with invented data).
 NO_OPEN_DATA: dict[str, str] = {
-    "Financial inclusion": "No open, London-wide dataset of money advice, debt advice, food banks "
-    "or credit unions was found; upload your own directory to cover this theme. (Jobcentre Plus "
-    "offices are shown under employment support only.)",
     "Specialist and supported housing": "No open dataset of specialist or supported housing "
     "schemes by location was found (the Regulator of Social Housing's stock returns are not "
     "published at address level); upload your own stock list.",
 }
+
+#: Themes whose bundled layers cover only part of the theme, and what is missing.
+THEME_CAVEATS: dict[str, str] = {"Financial inclusion": FINANCIAL_INCLUSION_CAVEAT}
 
 #: The link-worker layer (per Primary Care Network).
 LINK_WORKERS: dict[str, object] = {
@@ -162,6 +210,21 @@ LINK_WORKERS: dict[str, object] = {
     "notes": "FTE of the three 'Social Prescribing Link Worker' roles employed through PCNs. A "
     "PCN with no workforce record is unknown, not zero; link workers employed by practices, "
     "councils or charities are not counted.",
+}
+
+
+#: Where each practice's patients live (link workers by registration).
+REGISTRATIONS: dict[str, object] = {
+    "label": "Registered patients by practice and neighbourhood",
+    "source": "NHS England, Patients Registered at a GP Practice, LSOA file "
+    "(gp-reg-pat-prac-lsoa-all)",
+    "vintage": "July 2023",
+    "vintage_year": 2023,
+    "licence": OGL,
+    "attribution": _NHS_ATTRIBUTION,
+    "notes": "Registered patients of each London practice per LSOA 2011 of residence (July "
+    "2023); with the practice -> PCN map (December 2025) and PCN link-worker FTE (November "
+    "2025) it places each PCN's FTE where its patients live. The vintages differ.",
 }
 
 

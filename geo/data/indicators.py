@@ -34,11 +34,14 @@ DOMAIN_LABELS: dict[str, str] = {
 
 #: Indicators beyond the IoD domains (bundled Census and NHS data), offered in the sidebar.
 #: ``ha_share``: housing association households / all households per LSOA (Census 2021 TS054,
-#: Census 2011 KS402EW). ``lw_per_10k``: the PCN's social prescribing link-worker FTE per
-#: 10,000 registered patients, shown at its GP practices (over deprivation deciles).
+#: Census 2011 KS402EW). ``lw_per_10k``: social prescribing link-worker FTE serving each LSOA's
+#: residents by GP registration, per 10,000 residents (``geo.analysis.registration``); the GP
+#: practices with their PCN's FTE per 10,000 patients are drawn over it. ``ptal``: TfL's
+#: public transport accessibility level (PTAL 2015) of the LSOA.
 EXTRA_INDICATORS: dict[str, str] = {
     "ha_share": "Housing association households (share)",
-    "lw_per_10k": "Link workers per 10,000 patients",
+    "lw_per_10k": "Link workers per 10,000 residents (by registration)",
+    "ptal": "Public transport access (PTAL 2015)",
 }
 
 #: Every indicator of the sidebar: the IoD domains, then :data:`EXTRA_INDICATORS`.

@@ -218,3 +218,26 @@ def load_link_workers(data_dir: Path | None = None) -> pd.DataFrame:
     required += ("lw_per_10k", "n_practices", "borough_codes")
     path = _path("services", "link_workers.parquet", data_dir=data_dir)
     return _read_table(path, required, "pcn_code").copy()
+
+
+def load_icbs(data_dir: Path | None = None) -> pd.DataFrame:
+    """London's five Integrated Care Boards, indexed by ``icb_code`` (e.g. "QMJ").
+
+    Columns ``icb_name`` (NHS name), ``short_name`` ("North Central London"),
+    ``ons_icb_code`` (E54...), ``borough_codes`` and ``borough_names`` ("; "-joined: the
+    boroughs it commissions for), ``n_boroughs``, ``practices``, ``pcns``.
+    """
+    required = ("icb_name", "short_name", "borough_codes", "borough_names", "n_boroughs")
+    path = _path("services", "icbs.parquet", data_dir=data_dir)
+    return _read_table(path, required, "icb_code").copy()
+
+
+def load_registrations(data_dir: Path | None = None) -> pd.DataFrame:
+    """Where each London practice's patients live (NHS England, July 2023, LSOA 2011).
+
+    Columns ``practice_code`` (missing = the rows of a London LSOA's residents registered at
+    practices outside the December 2025 London map), ``lsoa11_code`` ("NO2011" = not known)
+    and ``patients``. See :mod:`geo.data.registrations`.
+    """
+    path = _path("services", "registrations_lsoa.parquet", data_dir=data_dir)
+    return _read_table(path, ("practice_code", "lsoa11_code", "patients"), None).copy()

@@ -59,6 +59,8 @@ from geo.data.census import (
 )
 from geo.data.deprivation import borough_summary, read_iod2019, read_iod2025
 from geo.data.directory import OGL
+from geo.data.lsoa_convert import lsoa_weights
+from geo.data.ptal import ptal_2021, read_ptal_2015
 from geo.data.sources import (
     ATTRIBUTION_BOUNDARIES,
     ATTRIBUTION_CENSUS,
@@ -75,6 +77,7 @@ from geo.data.sources import (
     LSOA21,
     POP20,
     PROJECT_ROOT,
+    PTAL_CSV,
     TENURE11,
     TENURE21,
     TS007A,
@@ -87,6 +90,29 @@ from geo.data.sources import (
 from geo.data.writing import build_date, manifest_entry, write_parquet
 
 DEFAULT_OUT = PROJECT_ROOT / "data"
+
+ATTRIBUTION_PTAL = "Transport for London / Greater London Authority, PTAL 2015, OGL."
+
+
+def _ptal(
+    raw: Path,
+    lookup: pd.DataFrame,
+    pop21: pd.Series,
+    pop11: pd.Series,
+    lsoas11: pd.Index,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PTAL 2015 per LSOA 2011 and per LSOA 2021 (:func:`geo.data.ptal.ptal_2021`)."""
+    p11 = read_ptal_2015(raw)
+    missing = lsoas11.difference(p11.index)
+    if len(missing):
+        raise BuildError(f"PTAL 2015 has no row for {len(missing)} LSOAs, e.g. {list(missing[:3])}")
+    london = lookup[lookup["lsoa21_code"].isin(pop21.index)]
+    p21 = ptal_2021(p11, lsoa_weights(london, pop21), pop11)
+    cols = ["ptai", "ptal", "ptai_high", "ptai_low", "ptal_basis"]
+    p11 = p11.reindex(lsoas11).assign(ptal_basis="LSOA 2011 value")
+    for frame in (p11, p21):
+        frame.index.name = "lsoa_code"
+    return p11[cols], p21[cols]
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +173,8 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
     ten21 = read_tenure_2021(raw)
     ten11 = read_tenure_2011(raw)
     dis21 = read_disability(raw)
-    links = lsoa21_links(read_lsoa_lookup(raw), l21.index)
+    lookup = read_lsoa_lookup(raw)
+    links = lsoa21_links(lookup, l21.index)
     for name, frame, lsoas in (
         ("Census 2021 TS007A", pop21, l21),
         ("Census 2021 TS054", ten21, l21),
@@ -162,15 +189,16 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
             )
     pop21 = pop21.reindex(l21.index)
     pop21["population_basis"] = BASIS_CENSUS
+    ptal11, ptal21 = _ptal(raw, lookup, pop21["population"], pop11["population"], l11.index)
     keep = ["lsoa_name", "msoa_code", "borough_code", "borough_name"]
     lsoa21 = gpd.GeoDataFrame(
-        l21[keep].join(pop21).join(dis21).join(ten21).join(links).join(iod25),
+        l21[keep].join(pop21).join(dis21).join(ten21).join(links).join(iod25).join(ptal21),
         geometry=l21.geometry,
         crs=BNG,
     )
 
     lsoa11 = gpd.GeoDataFrame(
-        l11[keep].join(pop11).join(ten11).join(iod19), geometry=l11.geometry, crs=BNG
+        l11[keep].join(pop11).join(ten11).join(iod19).join(ptal11), geometry=l11.geometry, crs=BNG
     )
     lsoa11.insert(lsoa11.columns.get_loc("population_65plus") + 1, "population_basis", BASIS_2011)
     log(f"LSOAs: {len(lsoa21)} (2021), {len(lsoa11)} (2011)")
@@ -206,24 +234,34 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         (
             "boundaries/lsoa_2021.parquet",
             lsoa21,
-            shapefile_parts(LSOA21) + [IOD25, TS007A, TS038, TENURE21, LOOKUP],
+            shapefile_parts(LSOA21) + [IOD25, TS007A, TS038, TENURE21, LOOKUP, PTAL_CSV, POP20],
             "London LSOAs 2021 (4,994) with IoD2025 scores, ranks and deciles for IMD and its "
             "seven domains; Census 2021 population (TS007A, all ages and 65+), disability "
             "(TS038, disabled under the Equality Act) and households by tenure (TS054: housing "
             "association = 'Social rented: Other social rented', council = 'Rents from council "
             "or Local Authority'); the LSOA 2011 code(s) each was formed from (ONS exact-fit "
-            "lookup). EPSG:27700, made valid.",
-            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_CENSUS],
+            "lookup); TfL PTAL 2015 (ptai, ptal, ptai_high, ptai_low) from the LSOAs 2011: a "
+            "split LSOA copies its parent's values, a merged one takes the mid-2020-population-"
+            "weighted mean access index of its parents with the band recomputed from it "
+            "(ptal_basis says which). EPSG:27700, made valid.",
+            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_CENSUS, ATTRIBUTION_PTAL],
         ),
         (
             "boundaries/lsoa_2011.parquet",
             lsoa11,
-            shapefile_parts(LSOA11) + [IOD19, POP20, TENURE11],
+            shapefile_parts(LSOA11) + [IOD19, POP20, TENURE11, PTAL_CSV],
             "London LSOAs 2011 (4,835) with IoD2019 scores, ranks and deciles for IMD and its "
-            "seven domains, mid-2015 IoD denominators, mid-2020 population and Census 2011 "
-            "households by tenure (KS402EW: housing association = 'Social rented: Other'). "
+            "seven domains, mid-2015 IoD denominators, mid-2020 population, Census 2011 "
+            "households by tenure (KS402EW: housing association = 'Social rented: Other') and "
+            "TfL PTAL 2015 (ptai = average access index, ptal = band, ptai_high, ptai_low). "
             "EPSG:27700, made valid.",
-            [ATTRIBUTION_BOUNDARIES, ATTRIBUTION_IOD, ATTRIBUTION_POP, ATTRIBUTION_CENSUS],
+            [
+                ATTRIBUTION_BOUNDARIES,
+                ATTRIBUTION_IOD,
+                ATTRIBUTION_POP,
+                ATTRIBUTION_CENSUS,
+                ATTRIBUTION_PTAL,
+            ],
         ),
         (
             "boundaries/boroughs_2021.parquet",

@@ -30,11 +30,11 @@ from geo.data.sources import (
     BNG,
     CODEPOINT,
     COMMUNITY,
+    EDISPENSARY,
     GREENSPACE,
     JOBCENTRES,
     LIB_ACE,
     LIB_HACKED,
-    PHARMACY,
     POFW_AREAS,
     POFW_POINTS,
     WGS84,
@@ -220,37 +220,76 @@ def finish_places(
     return gpd.GeoDataFrame(df, geometry=geom, crs=BNG)
 
 
-def read_pharmacies(raw: Path, lookup: pd.DataFrame) -> pd.DataFrame:
-    """NHS website community pharmacies (January 2020), at their postcode where it exists."""
-    df = pd.read_csv(raw / PHARMACY, header=None, dtype=str, encoding="latin-1")
-    if df.shape[1] != 10:
-        raise SourceError(f"{PHARMACY}: expected 10 columns, found {df.shape[1]}")
-    df = df.drop_duplicates(0)
+#: ODS values kept: status active, organisation type 1 (pharmacy), NHS England London region.
+ODS_ACTIVE, ODS_PHARMACY, ODS_LONDON = "A", "1", "Y56"
+
+
+def read_pharmacies(raw: Path, lookup: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Active London community pharmacies (NHS ODS, about March 2025), placed by postcode.
+
+    The ODS dispensing contractors file (``edispensary.csv``) has no header and 27 quoted
+    fields: 0 ODS code, 1 name, 2 NHS England region (Y56 = London), 3 ICB, 4-8 address, 9
+    postcode, 10 open date, 11 close date, 12 status (A active, C closed, P proposed), 13 type
+    (1 = pharmacy). Kept: status A, type 1, region Y56, at the postcode's Code-Point Open
+    point; those whose postcode is not a London postcode in Code-Point Open are named in the
+    notes and left out. Active rows that carry a close date are kept (the status says active)
+    and named.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame and list of str
+        The pharmacies placed (``service_id`` = ``pharmacy:<ODS code>``, ``name``,
+        ``address``, ``postcode``, ``easting``, ``northing``, ``location_basis``) and notes.
+        Read = placed + left out.
+
+    Raises
+    ------
+    SourceError
+        When the file does not have 27 columns or repeats an ODS code.
+    """
+    df = pd.read_csv(raw / EDISPENSARY, header=None, dtype=str, keep_default_na=False)
+    if df.shape[1] != 27:
+        raise SourceError(f"{EDISPENSARY}: expected 27 columns, found {df.shape[1]}")
+    if df[0].duplicated().any():
+        raise SourceError(f"{EDISPENSARY}: an ODS code appears twice")
+    ph = df[df[12].eq(ODS_ACTIVE) & df[13].eq(ODS_PHARMACY) & df[2].eq(ODS_LONDON)]
     out = pd.DataFrame(
         {
-            "service_id": "pharmacy:" + df[0].str.strip(),
-            "name": df[1].str.strip(),
-            "address": join_address(df, [2, 3, 4, 5]),
-            "postcode": df[6],
+            "service_id": "pharmacy:" + ph[0].str.strip(),
+            "name": ph[1].str.strip(),
+            "address": join_address(ph, [4, 5, 6, 7, 8]),
+            "postcode": ph[9],
         }
     )
     out = place_by_postcode(out, lookup)
-    lat = pd.to_numeric(df[8], errors="coerce")
-    lon = pd.to_numeric(df[9], errors="coerce")
-    ok = lat.notna() & lon.notna()
-    e = np.full(len(df), np.nan)
-    n = np.full(len(df), np.nan)
-    pts = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs=WGS84).to_crs(BNG)
-    e[ok.to_numpy()] = pts.x.to_numpy()
-    n[ok.to_numpy()] = pts.y.to_numpy()
-    by_pc = out["pc_easting"].notna().to_numpy()
-    out["easting"] = np.where(by_pc, out["pc_easting"], np.round(e, 1))
-    out["northing"] = np.where(by_pc, out["pc_northing"], np.round(n, 1))
-    out["location_basis"] = np.where(
-        by_pc, "postcode (Code-Point Open)", "published latitude/longitude"
-    )
-    out = out.drop(columns=["pc_easting", "pc_northing"])
-    return out[out["easting"].notna()].sort_values("service_id")
+    lost = out[out["pc_easting"].isna()]
+    notes = [
+        f"Pharmacies: {len(ph)} active community pharmacies (ODS status A, type 1) in NHS "
+        f"England's London region (Y56); {len(ph) - len(lost)} placed at their postcode."
+    ]
+    if len(lost):
+        notes.append(
+            f"Pharmacies: {len(lost)} left out, postcode not a London postcode in Code-Point "
+            "Open April 2025: "
+            + "; ".join(
+                f"{c.removeprefix('pharmacy:')} {n} ({p})"
+                for c, n, p in zip(lost["service_id"], lost["name"], lost["postcode"], strict=True)
+            )
+        )
+    closing = ph[ph[11].str.strip().ne("")]
+    if len(closing):
+        notes.append(
+            f"Pharmacies: {len(closing)} active row(s) carry a close date and are kept, as the "
+            "ODS status says active: "
+            + "; ".join(
+                f"{c} {n} (close date {d})"
+                for c, n, d in zip(closing[0], closing[1].str.strip(), closing[11], strict=True)
+            )
+        )
+    out = out[out["pc_easting"].notna()].copy()
+    out["easting"], out["northing"] = out.pop("pc_easting"), out.pop("pc_northing")
+    out["location_basis"] = "postcode (Code-Point Open)"
+    return out.sort_values("service_id").reset_index(drop=True), notes
 
 
 _LIB_KEEP_TYPES = ("static library", "static local history library")

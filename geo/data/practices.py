@@ -116,3 +116,38 @@ def link_workers(raw: Path, practices: pd.DataFrame, placed: pd.DataFrame) -> pd
         out.index
     )
     return out
+
+
+def cross_region_pcns(raw: Path, link_workers_table: pd.DataFrame) -> pd.DataFrame:
+    """London PCNs without a London (Y56) workforce record whose record is filed elsewhere.
+
+    :func:`link_workers` reads the London region's records only, so such a PCN (one with
+    practices on both sides of London's boundary) is "no workforce record" here although the
+    workforce file has a record for it under another region: a known limitation, kept so that
+    the bundled figures follow one rule, and named in the manifest and on the method page.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``pcn_code``: ``pcn_name``, ``region_codes`` ("; "-joined), ``lw_fte``
+        (link-worker FTE in that record), ``n_practices`` (its London practices).
+    """
+    wf = pd.read_parquet(raw / PCN_WF)
+    need_columns(
+        wf, ["pcn_code", "comm_region_code", "detailed_staff_role", "full_time_equivalent"], PCN_WF
+    )
+    unknown = link_workers_table.index[~link_workers_table["has_workforce_record"]]
+    rows = wf[wf["pcn_code"].isin(unknown) & wf["comm_region_code"].ne(LONDON_REGION)]
+    lw = rows[rows["detailed_staff_role"].str.contains(LINK_WORKER_ROLE, regex=False, na=False)]
+    g = rows.groupby("pcn_code")
+    out = pd.DataFrame(
+        {
+            "pcn_name": link_workers_table["pcn_name"].reindex(list(g.groups)),
+            "region_codes": g["comm_region_code"].agg(lambda s: "; ".join(sorted(set(s)))),
+            "lw_fte": lw.groupby("pcn_code")["full_time_equivalent"].sum().reindex(list(g.groups)),
+        }
+    )
+    out["lw_fte"] = out["lw_fte"].fillna(0.0).round(4)
+    out["n_practices"] = link_workers_table["n_practices"].reindex(out.index)
+    out.index.name = "pcn_code"
+    return out.sort_index()

@@ -67,7 +67,7 @@ RAW_INPUTS: dict[str, str] = {
     "social-prescribing/nhs-2025/gp_prac_pat_map_2025.parquet": "7b4f685279e6cf58d3430dbe1ae21e12b31a80e81657435b11b7ff03f3a74a3e",
     "social-prescribing/nhs-2025/gp_prac_reg_all_2025.parquet": "e69dda79a25b580df2b8451407e4af0c8a62cbd7f415938a218fdf6667152ad0",
     "social-prescribing/nhs-2025/pcn_workforce_networks_individual_level_nov2025.parquet": "46b479f75f4316bc2ac1b823ecf9b9a3f91f4785f62fd61f8b40fb317bef2c9e",
-    "services/nhs/pharmacy.csv": "31c5ec0dcfbe6176bb1417b1438e60bf1223ac76dc8389a367a8c1951c8d8ced",
+    "services/nhs/edispensary-2025-03.csv": "993ff1410582a4f1e55937ff5a75b799037f61dc35b3ef804bab274d4f30abc0",
     "services/libraries/libraries_england_2023.csv": "a2b3db9bbae042603c9ad897827cfe5c9219cd714b1d2771494b41f272c7e8a1",
     "services/libraries/libraries.csv": "53f86d053951713893b0efc60ce03f620d10d33fd4ef6e3198e17426d7c7d3f2",
     "services/gla-cultural-infrastructure/Community_centres.csv": "22c0f4092fa547c20be03bd8eb6fa9fdbe13d877927955dab8d57a70a9ffac4a",
@@ -83,6 +83,10 @@ RAW_INPUTS: dict[str, str] = {
     "services/osm-2019/gis_osm_pofw_a_free_1.prj": "ffc9162903c37f0867d1e7f36c20036a165f7aa555dda24c1ae0ee4328d2977f",
     "services/osm-2019/gis_osm_pofw_a_free_1.cpg": "146d6789ffe033a5297c1ad046e6a62ee35319b86b021444f05b6ea2aa8a1f4a",
     "services/dwp/jobcentres.csv": "14d27fbfaa09568dca0d1d0524959e38eda4ba6d3de41334bb0f95f40d9305ca",
+    "services/givefood/london_foodbanks.csv": "7dc454efcbd59b2bc0a054d74f22b635490c6ed918a0af29c1d1764ef429d950",
+    "services/coopsuk/coopsuk_2023-03-02_standard.csv": "8853181fcd7d5e0858297350717ce77f6f53e2522331fc9902f67a5ccfccd131",
+    "social-prescribing/gp-reg-lsoa-2023/gp-reg-pat-prac-lsoa-all-jul2023.csv.gz": "5c18d35ea58e47c80316ee60b523973a7ad6f352bf5e32b9560ec271c26c26e7",
+    "transport/ptal-2015/LSOA2011 AvPTAI2015.csv": "90dfff7eb4f90c7a5c247223d55de1cd4f201f4d5b25990660e31248db961901",
 }
 
 LSOA21 = "boundaries/london-2021/london-2021-lsoa-gen20"
@@ -181,7 +185,8 @@ PRAC_REG = "social-prescribing/nhs-2025/gp_prac_reg_all_2025.parquet"
 
 PCN_WF = "social-prescribing/nhs-2025/pcn_workforce_networks_individual_level_nov2025.parquet"
 
-PHARMACY = "services/nhs/pharmacy.csv"
+#: NHS ODS dispensing contractors (edispensary.csv), extract of about March 2025.
+EDISPENSARY = "services/nhs/edispensary-2025-03.csv"
 
 LIB_ACE = "services/libraries/libraries_england_2023.csv"
 
@@ -196,6 +201,18 @@ POFW_POINTS = "services/osm-2019/gis_osm_pofw_free_1"
 POFW_AREAS = "services/osm-2019/gis_osm_pofw_a_free_1"
 
 JOBCENTRES = "services/dwp/jobcentres.csv"
+
+#: Give Food's London food banks (about mid-2024).
+GIVEFOOD = "services/givefood/london_foodbanks.csv"
+
+#: Co-operatives UK open data (Q2 2023).
+COOPSUK = "services/coopsuk/coopsuk_2023-03-02_standard.csv"
+
+#: Patients Registered at a GP Practice, July 2023, per practice and LSOA 2011.
+REG_LSOA = "social-prescribing/gp-reg-lsoa-2023/gp-reg-pat-prac-lsoa-all-jul2023.csv.gz"
+
+#: TfL PTAL 2015, average access index per LSOA 2011.
+PTAL_CSV = "transport/ptal-2015/LSOA2011 AvPTAI2015.csv"
 
 
 class SourceError(ValueError):

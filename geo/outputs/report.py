@@ -75,6 +75,7 @@ def borough_report(
     link_workers: pd.Series | None = None,
     pcns: pd.DataFrame | None = None,
     places: pd.DataFrame | None = None,
+    registration: pd.Series | None = None,
 ) -> str:
     """HTML report for one borough.
 
@@ -105,6 +106,10 @@ def borough_report(
         The PCNs serving the borough (any columns), or None.
     places
         Services and places by category and source in the borough, or None.
+    registration
+        The borough's row of :func:`geo.analysis.registration.borough_measure` (link-worker
+        FTE serving its residents by GP registration: ``lw_fte``, ``lw_per_10k``,
+        ``lw_unknown_share``), or None.
     """
     today = today or _dt.date.today()
     name = _e(borough["borough_name"])
@@ -138,10 +143,23 @@ def borough_report(
             "rented'. Households, not dwellings; some tenants mix up council and housing "
             "association landlords.</p>"
         )
+    if registration is not None or link_workers is not None:
+        extra.append("<h2>Social prescribing link workers</h2>")
+    if registration is not None:
+        extra.append(
+            f"<p>{_e(round(float(registration['lw_fte']), 1))} link-worker FTE serve the "
+            f"borough's residents by GP registration: "
+            f"{_e(round(float(registration['lw_per_10k']), 2))} per 10,000 residents. "
+            f"{_e(round(float(registration['lw_unknown_share']) * 100, 1))}% of its residents "
+            "registered at London practices are with a PCN that has no workforce record: "
+            "their link workers are unknown, so the figure is a lower bound when this is above "
+            '0.</p><p class="small">Each PCN\'s FTE (NHS England, November 2025) shared among '
+            "its practices by registered patients (December 2025), then over where each "
+            "practice's patients live (July 2023): the vintages differ.</p>"
+        )
     if link_workers is not None:
         extra.append(
-            "<h2>Social prescribing link workers</h2>"
-            f"<p>{_e(round(float(link_workers['lw_per_10k']), 2))} link-worker FTE per 10,000 "
+            f"<p>By practice: {_e(round(float(link_workers['lw_per_10k']), 2))} link-worker FTE per 10,000 "
             f"registered patients of the borough's {_e(int(link_workers['practices']))} GP "
             f"practices ({_e(round(float(link_workers['lw_fte']), 1))} FTE; "
             f"{_e(int(link_workers['practices_unknown']))} practices in PCNs with no workforce "
@@ -179,5 +197,102 @@ neighbourhoods (LSOAs).</p>
 <p class="small">{html.escape(ATTRIBUTION)} Services: NHS England, NHS website, Arts
 Council England, Greater London Authority, DWP (OGL); OS Open Greenspace (OS OpenData);
 places of worship © OpenStreetMap contributors (ODbL).</p>
+</body></html>
+"""
+
+
+def _fmt_num(value: object, places: int = 0) -> str:
+    """A number with thousands separators and ``places`` decimals; 'unknown' when missing."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "unknown"
+    if pd.isna(number):
+        return "unknown"
+    return f"{number:,.{places}f}"
+
+
+def pcn_report(
+    figures: Mapping[str, object],
+    code: str,
+    practices: pd.DataFrame,
+    neighbourhoods: pd.DataFrame,
+    *,
+    vintage_label: str,
+    icb_name: str | None = None,
+    parameters: Mapping[str, object] | None = None,
+    today: _dt.date | None = None,
+) -> str:
+    """HTML report of one Primary Care Network, for commissioners to take away.
+
+    Parameters
+    ----------
+    figures
+        :func:`geo.analysis.pcnview.pcn_figures` output.
+    code
+        The PCN code.
+    practices
+        Its practices as shown (:func:`geo.analysis.pcnview.pcn_practices`).
+    neighbourhoods
+        The neighbourhoods where its patients live as shown (any columns), most patients first.
+    vintage_label
+        e.g. "IoD 2025 (LSOA 2021)".
+    icb_name
+        The commissioning ICB's name, or None.
+    parameters
+        Settings to print.
+
+    Every value is HTML-escaped.
+    """
+    today = today or _dt.date.today()
+    name = _e(figures.get("name") or code)
+    fte = figures.get("lw_fte")
+    known = bool(figures.get("has_record")) and not pd.isna(fte)
+    if known:
+        lw = (
+            f"<p>{_e(_fmt_num(fte, 2))} social prescribing link-worker FTE (NHS England, "
+            f"November 2025): {_e(_fmt_num(figures.get('lw_per_10k_patients'), 2))} per 10,000 "
+            f"of its {_e(_fmt_num(figures.get('patients')))} registered patients (December "
+            f"2025); {_e(_fmt_num(figures.get('lw_fte_london'), 2))} FTE serve patients living "
+            "in London neighbourhoods.</p>"
+        )
+    else:
+        lw = (
+            "<p>This PCN has no London workforce record: its link-worker FTE is unknown, not "
+            f"zero. It has {_e(_fmt_num(figures.get('patients')))} registered patients "
+            "(December 2025).</p>"
+        )
+    lives = (
+        f"<p>Of its {_e(_fmt_num(figures.get('patients_2023')))} patients in July 2023 (the "
+        f"{_e(figures.get('practices_found'))} of its {_e(figures.get('practices'))} practices "
+        f"in that file), {_e(_fmt_num(figures.get('patients_london')))} lived in "
+        f"{_e(figures.get('lsoas'))} London neighbourhoods, "
+        f"{_e(_fmt_num(figures.get('patients_outside_london')))} outside London and "
+        f"{_e(_fmt_num(figures.get('patients_residence_unknown')))} where it is not known.</p>"
+    )
+    params = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in (parameters or {}).items())
+    icb = f" · commissioned by {_e(icb_name)}" if icb_name else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{name}: link workers and where its patients live</title>
+<style>{_CSS}</style></head><body>
+<h1>{name}</h1>
+<p class="small">Primary Care Network {_e(code)}{icb} · London social prescribing map ·
+{_e(vintage_label)} · report made {today.isoformat()}</p>
+<h2>Social prescribing link workers</h2>
+{lw}
+<h2>Practices</h2>
+{table_html(practices)}
+<h2>Where its patients live</h2>
+{lives}
+<p class="small">Share = the PCN's patients living in the neighbourhood divided by all its
+residents registered at a GP practice (July 2023). Link workers per 10,000 residents: FTE of
+every PCN its residents are registered with, a lower bound where some of them are with a PCN
+that has no workforce record. Deprivation: IMD decile, 1 = England's most deprived 10%.</p>
+{table_html(neighbourhoods, max_rows=100)}
+{f"<h2>Settings</h2><ul>{params}</ul>" if params else ""}
+<h2>Sources</h2>
+<p class="small">NHS England: Primary Care Network Workforce (November 2025), Patients
+Registered at a GP Practice (December 2025 practice list; July 2023 LSOA file); the vintages
+differ. {html.escape(ATTRIBUTION)}</p>
 </body></html>
 """

@@ -9,7 +9,10 @@ layer and returns it; :func:`finish` adds the layer control. Nothing here import
 Modules
 -------
 * :mod:`geo.web.basemap` -- the base map, tiles, borough outlines and names, the layer control;
-* :mod:`geo.web.choropleth` -- deciles and classed scores, the 3x3 need x access map, legends;
+* :mod:`geo.web.choropleth` -- deciles and classed scores, ordered categories, the 3x3 need x
+  access map, legends;
+* :mod:`geo.web.indicators` -- public transport access (PTAL bands) and link workers by GP
+  registration per neighbourhood;
 * :mod:`geo.web.points` -- point layers (canvas circle markers, or clusters);
 * :mod:`geo.web.layers` -- the bundled data as layers: housing association homes, one layer per
   service category, link workers at GP practices;
@@ -55,12 +58,20 @@ from geo.web.choropleth import (
     DECILE_COLOURS,
     NO_DATA_COLOUR,
     add_bivariate,
+    add_categories,
     add_choropleth,
     add_legend,
     legend_html,
 )
 from geo.web.elements import SPM_BUNDLE_JS, SPM_JS
 from geo.web.format import NO_DATA_LABEL
+from geo.web.indicators import (
+    PTAL_COLOURS,
+    add_lw_registration_layer,
+    add_pcn_share_layer,
+    add_ptal_layer,
+    lw_registration_frame,
+)
 from geo.web.layers import (
     CATEGORY_COLOURS,
     LW_NO_RECORD,
@@ -90,6 +101,7 @@ __all__ = [
     "MAX_EXPANDED_LAYERS",
     "NO_DATA_COLOUR",
     "NO_DATA_LABEL",
+    "PTAL_COLOURS",
     "PUBLISH_MIN_POINTS",
     "SPM_BUNDLE_JS",
     "SPM_JS",
@@ -98,18 +110,23 @@ __all__ = [
     "WebLayer",
     "add_bivariate",
     "add_boroughs",
+    "add_categories",
     "add_category_layers",
     "add_choropleth",
     "add_ha_layer",
     "add_ha_points",
     "add_legend",
     "add_link_worker_layer",
+    "add_lw_registration_layer",
+    "add_pcn_share_layer",
     "add_points",
+    "add_ptal_layer",
     "add_services_by_theme",
     "base_map",
     "finish",
     "ha_percent",
     "legend_html",
+    "lw_registration_frame",
     "points_file",
     "publish_points",
     "split_for_update",

@@ -35,6 +35,7 @@ __all__ = [
     "DECILE_COLOURS",
     "NO_DATA_COLOUR",
     "add_bivariate",
+    "add_categories",
     "add_choropleth",
     "add_legend",
     "legend_html",
@@ -420,6 +421,82 @@ def add_choropleth(
     layer.add_to(m)
     add_legend_control(
         m, legend_html(label, legend_colours, legend_labels, note=note), layer, legend_position
+    )
+    return layer
+
+
+def add_categories(
+    m: folium.Map,
+    lsoas: gpd.GeoDataFrame,
+    column: str,
+    colours: Mapping[str, str],
+    labels: Mapping[str, str],
+    *,
+    title: str,
+    name: str,
+    tooltip_fields: dict[str, str] | None = None,
+    note: str | None = None,
+    show: bool = True,
+    legend_position: str = "bottomright",
+    geometry: WebLayer | None = None,
+) -> folium.map.Layer:
+    """A choropleth of ordered categories (e.g. PTAL bands) with a legend of every category.
+
+    Parameters
+    ----------
+    m
+        The map.
+    lsoas
+        LSOAs with ``column`` holding category keys (missing = "No data", grey).
+    column
+        The category column.
+    colours
+        Category key -> hex colour, in legend order (every key is listed in the legend, with
+        its label, whether or not an area has it).
+    labels
+        Category key -> text shown in the legend and the tooltip.
+    title
+        Legend title.
+    name
+        Layer name in the layer control.
+    tooltip_fields
+        ``{column: alias}`` shown before the category; default LSOA name and borough.
+    note
+        Small print under the legend.
+    show, legend_position, geometry
+        As for :func:`add_choropleth`.
+
+    Returns
+    -------
+    folium.map.Layer
+        The layer.
+    """
+    if column not in lsoas.columns:
+        raise ValueError(f"Column {column!r} not in the LSOA data")
+    colours = {str(k): check_colour(v) for k, v in colours.items()}
+    gdf = to_wgs84(lsoas)
+    keys = [None if pd.isna(v) else str(v) for v in gdf[column]]
+    unknown = sorted({k for k in keys if k is not None and k not in colours})
+    if unknown:
+        raise ValueError(f"Categories without a colour: {', '.join(unknown)}")
+    fill = [NO_DATA_COLOUR if k is None else colours[k] for k in keys]
+    if tooltip_fields is None:
+        tooltip_fields = {
+            f: a
+            for f, a in {"lsoa_name": "LSOA", "borough_name": "Borough"}.items()
+            if f in gdf.columns
+        }
+    label_col = "__spm_category_label"
+    frame = gdf.assign(**{label_col: [None if k is None else labels.get(k, k) for k in keys]})
+    layer = _polygon_layer(frame, fill, {**tooltip_fields, label_col: title}, name, show, geometry)
+    layer.add_to(m)
+    legend_colours = list(colours.values())
+    legend_labels = [str(labels.get(k, k)) for k in colours]
+    if any(k is None for k in keys):
+        legend_colours.append(NO_DATA_COLOUR)
+        legend_labels.append(NO_DATA_LABEL)
+    add_legend_control(
+        m, legend_html(title, legend_colours, legend_labels, note=note), layer, legend_position
     )
     return layer
 

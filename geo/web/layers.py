@@ -35,7 +35,8 @@ __all__ = [
     "point_tooltip_fields",
 ]
 
-#: One colour per bundled category (Okabe-Ito based, distinct from the theme colours' order).
+#: One colour per bundled category (Okabe-Ito based, distinct from the theme colours' order;
+#: food banks and credit unions from Paul Tol's muted scheme, dark enough on the light basemap).
 CATEGORY_COLOURS: dict[str, str] = {
     "gp_practice": "#0072B2",
     "pharmacy": "#56B4E9",
@@ -44,6 +45,8 @@ CATEGORY_COLOURS: dict[str, str] = {
     "park": "#009E73",
     "place_of_worship": "#8C6D31",
     "jobcentre": "#D55E00",
+    "food_bank": "#882255",
+    "credit_union": "#332288",
 }
 
 #: Legend label of practices whose PCN has no workforce record.

@@ -158,20 +158,6 @@ def test_park_is_reached_at_its_edge_and_counts_once(directory):
     assert acc["S0"] == 0
 
 
-def test_link_worker_access_is_e2sfca_of_allocated_fte(directory):
-    lsoas = _synthetic_lsoas()
-    gps = directory[directory["category"] == "gp_practice"]
-    lw = provision.link_worker_access(lsoas, gps, catchment=1000, detour=1)
-    # GP A (1.5 FTE) reaches S0 and S1 (3,000 residents); GP B (0.5) reaches S2, S3 (2,000)
-    assert lw.loc["S0", "lw_access_per_10k"] == pytest.approx(1.5 / 3000 * 10_000)
-    assert lw.loc["S3", "lw_access_per_10k"] == pytest.approx(0.5 / 2000 * 10_000)
-    assert lw["practices_in_reach"].tolist() == [1, 1, 1, 1]
-    gps_unknown = gps.assign(lw_fte_allocated=[1.5, np.nan])
-    lw2 = provision.link_worker_access(lsoas, gps_unknown, catchment=1000, detour=1)
-    assert lw2.loc["S3", "lw_access_per_10k"] == 0  # unknown, flagged, not counted
-    assert lw2.loc["S3", "unknown_in_reach"] == 1
-
-
 def test_ha_beyond_reach_counts_households_by_borough(directory):
     lsoas = _synthetic_lsoas()
     out = provision.ha_beyond_reach(lsoas, directory, catchment=600, detour=1)
@@ -205,7 +191,7 @@ def test_borough_link_workers_and_pcns():
     assert list(provision.pcns_serving(lw, "B2").index) == ["P1"]
 
 
-def test_compute_gaps_on_lists_of_themes_and_link_worker_gaps(directory):
+def test_compute_gaps_on_lists_of_themes(directory):
     lsoas = _synthetic_lsoas().assign(
         **{f"{d}_score": [4.0, 3.0, 2.0, 1.0] for d in ("health", "income", "employment")}
     )
@@ -215,10 +201,6 @@ def test_compute_gaps_on_lists_of_themes_and_link_worker_gaps(directory):
     table = gapview.compute_gaps(lsoas, supply, params)
     assert table.loc["S1", "within_Physical environment"] == 1
     assert table["ha_households"].sum() == 160
-    lw = provision.link_worker_access(lsoas, directory[directory.category == "gp_practice"])
-    lw_table = gapview.compute_lw_gaps(lsoas, lw, gapview.GapParams())
-    assert lw_table["gap"].notna().all()
-    assert "link-worker FTE per 10,000 residents" in lw_table.loc["S0", "reason"]
 
 
 def test_pilot_priority_orders_by_need_access_and_homes():

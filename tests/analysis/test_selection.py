@@ -10,6 +10,7 @@ from geo.analysis.selection import (
     bounds_of,
     filter_lsoas,
     from_query,
+    icb_boroughs,
 )
 from geo.data import io
 
@@ -92,7 +93,32 @@ def test_extra_indicators_round_trip_and_filter_on_imd_deciles():
     assert sel.column == "ha_share" and sel.decile_domain == "imd"
     assert from_query(sel.to_query()) == sel
     lw = from_query({"indicator": "lw_per_10k"})
-    assert lw.column == "imd_decile" and "Link workers per 10,000 patients" in lw.label
+    assert lw.column == "lw_per_10k" and "Link workers per 10,000 residents" in lw.label
+    assert lw.decile_domain == "imd"
+    ptal = from_query({"indicator": "ptal", "deciles": "1-3"})
+    assert ptal.column == "ptal" and not ptal.warnings and ptal.decile_domain == "imd"
     lsoas = io.load_lsoas("iod2025")
     shown = filter_lsoas(lsoas, sel)
     assert len(shown) == int(lsoas["imd_decile"].le(2).sum())
+
+
+def test_icb_in_the_link_selects_its_boroughs():
+    icbs = {"QMJ": ("E09000003", "E09000007"), "QKK": ("E09000004",)}
+    sel = from_query({"icb": "QMJ"}, icbs=icbs)
+    assert sel.icb == "QMJ" and sel.boroughs == ("E09000003", "E09000007")
+    assert sel.to_query() == {"icb": "QMJ"}
+    assert from_query(sel.to_query(), icbs=icbs) == sel
+    # the ICB wins over a borough in the same link
+    both = from_query({"icb": "QKK", "borough": "E09000007"}, icbs=icbs)
+    assert both.boroughs == ("E09000004",)
+    bad = from_query({"icb": "XXX", "borough": "E09000007"}, icbs=icbs)
+    assert bad.icb == "" and bad.boroughs == ("E09000007",)
+    assert "Unknown ICB 'XXX'" in bad.warnings[0]
+
+
+def test_icb_boroughs_from_the_bundled_table():
+    table = icb_boroughs(io.load_icbs())
+    assert sorted(table) == ["QKK", "QMF", "QMJ", "QRV", "QWE"]
+    assert sum(len(b) for b in table.values()) == 33
+    assert set().union(*table.values()) == set(io.load_boroughs("iod2025").index)
+    assert "E09000030" in table["QMF"]  # Tower Hamlets: North East London

@@ -15,6 +15,7 @@ APP = ROOT / "app.py"
 PAGES = [
     "app_pages/overview.py",
     "app_pages/borough.py",
+    "app_pages/pcn.py",
     "app_pages/gaps.py",
     "app_pages/housing.py",
     "app_pages/services.py",
@@ -89,7 +90,7 @@ def test_filters_change_what_is_shown():
     lsoas = io.load_lsoas("iod2025")
     n = ((lsoas.borough_code == "E09000030") & (lsoas.imd_decile <= 2)).sum()
     assert _metric(at, "Neighbourhoods shown") == f"{n:,}"
-    at.sidebar.selectbox[0].select("health").run()
+    at.sidebar.selectbox(key="domain").select("health").run()
     n = ((lsoas.borough_code == "E09000030") & (lsoas.health_decile <= 2)).sum()
     assert _metric(at, "Neighbourhoods shown") == f"{n:,}"
     # the borough table is re-sorted by the health domain
@@ -162,7 +163,15 @@ def test_method_page_lists_every_processed_file_and_licence():
         "households, not dwellings",
         "confuse council and housing association",
         "no workforce record",
-        "financial inclusion",
+        "Financial inclusion",
+        "Citizens Advice offices are not in open data",
+        "PTAL 2015",
+        "not TfL's own palette",
+        "The vintages differ",
+        "July 2023",
+        "U01096",
+        "East of England region",
+        "registered office",
     ):
         assert phrase in text, phrase
     files = at.dataframe[-1].value["File"].tolist()

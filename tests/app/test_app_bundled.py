@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import uploads
-from geo.analysis import provision
+from geo.analysis import provision, registration
 from geo.data import io
 from geo.data.postcodes import LOOKUP_LABEL
 from tests.conftest import ROOT
@@ -31,6 +31,18 @@ def _page(page: str, mode: str | None = None, **state) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def common_measure():
+    """The link-worker measure by registration, as the pages compute it."""
+    svc = io.load_services()
+    return registration.measure(
+        svc[svc["category"].eq("gp_practice")],
+        io.load_link_workers(),
+        io.load_registrations(),
+        io.load_lsoas("iod2025"),
+        io.load_lsoas("iod2019"),
+    )
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -56,7 +68,10 @@ def test_housing_page_shows_census_baseline_without_upload():
     # beyond reach of each theme with bundled places: a count and a share, catchment stated
     assert "Health and wellbeing: beyond reach" in table.columns
     assert "Health and wellbeing: % beyond reach" in table.columns
-    assert table["Financial inclusion: beyond reach"].eq(provision.NO_DATA_TEXT).all()
+    # food banks and credit unions: financial inclusion is measured like the other themes
+    assert table["Financial inclusion: beyond reach"].map(type).eq(int).all()
+    assert table["Financial inclusion: beyond reach"].iloc[0] < 376_986
+    assert table["Specialist and supported housing: beyond reach"].eq(provision.NO_DATA_TEXT).all()
     assert "within 800 m walking" in _text(at)
     assert "Data used: bundled and mine" in _text(at)
 
@@ -69,10 +84,11 @@ def test_gap_finder_ranks_with_access_values_without_upload():
     assert table["Gap"].notna().all() and table["Gap"].is_monotonic_decreasing
     assert table["Access percentile"].nunique() > 100  # real access values, not a flat zero
     assert "Services within 800 m: Health and wellbeing" in table.columns
-    assert "Services within 800 m: Financial inclusion" not in table.columns
-    assert "Link-worker FTE per 10,000 residents within 800 m" in table.columns
+    assert "Services within 800 m: Financial inclusion" in table.columns  # food banks, CUs
+    assert "Link-worker FTE per 10,000 residents (by registration)" in table.columns
     assert "Housing association households (Census 2021)" in table.columns
-    assert "Financial inclusion**: no open data: upload yours" in _text(at)
+    assert "Financial inclusion**: no open data" not in _text(at)
+    assert "Specialist and supported housing**: no open data: upload yours" in _text(at)
     pilots = at.dataframe[1].value
     assert len(pilots) >= 1 and "Priority" in pilots.columns
     assert pilots["Priority"].is_monotonic_decreasing or len(pilots) == 1
@@ -82,14 +98,32 @@ def test_gap_finder_ranks_with_access_values_without_upload():
 
 def test_gap_finder_theme_without_open_data_is_not_scored():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["theme"] = "Financial inclusion"
+    at.query_params["theme"] = "Specialist and supported housing"
     at.run()
     at.switch_page("app_pages/gaps.py").run()
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
-    assert "Financial inclusion: no open data: upload yours" in warnings
+    assert "Specialist and supported housing: no open data: upload yours" in warnings
     table = at.dataframe[0].value
     assert "Gap" not in table.columns and "Need index" in table.columns
+
+
+def test_gap_finder_scores_financial_inclusion_with_its_caveat():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["theme"] = "Financial inclusion"
+    at.run()
+    at.switch_page("app_pages/gaps.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("no open data" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert table["Gap"].notna().all() and table["Access percentile"].nunique() > 10
+    assert table["Services within 800 m: Financial inclusion"].max() >= 1
+    svc = io.load_services()
+    n = int(svc["themes"].str.contains("Financial inclusion").sum())
+    assert n == 90 + 24  # food banks and credit unions
+    assert _metric(at, "Places in this theme") == f"{n:,}"
+    assert "Citizens Advice offices are not in open data" in _text(at)
+    assert table["Reason"].str.contains("Financial inclusion").all()
 
 
 def test_gap_finder_link_worker_measure():
@@ -97,9 +131,27 @@ def test_gap_finder_link_worker_measure():
     at.radio(key="gaps_measure").set_value("link_workers").run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert table["Gap"].notna().all()
-    assert table["Reason"].str.contains("link-worker FTE per 10,000 residents|no GP practice").all()
+    assert table["Gap"].notna().all() and len(table) == 4994
+    assert table["Reason"].str.contains("link-worker FTE per 10,000 residents serve").all()
     assert _metric(at, "GP practices with link workers") != "0"
+    # access is the registration measure, not a distance
+    col = "Link-worker FTE per 10,000 residents (by registration)"
+    reg = common_measure().lsoa21
+    assert table[col].to_numpy() == pytest.approx(reg["lw_per_10k"].reindex(table.index).round(3))
+    unknown = table["% of registered residents with a PCN of unknown FTE"]
+    assert (unknown > 0).sum() > 50
+    assert table.loc[unknown > 0, "Reason"].str.contains("lower bound").all()
+    # the PTAL filter keeps neighbourhoods with PTAL 2 or lower, ranks London-wide
+    at.checkbox(key="gaps_ptal").check().run()
+    assert not at.exception
+    low = at.dataframe[0].value
+    ptal = io.load_lsoas("iod2025")["ptal"]
+    assert len(low) == int(ptal.isin(["0", "1a", "1b", "2"]).sum())
+    assert set(ptal.reindex(low.index)) <= {"0", "1a", "1b", "2"}
+    assert low["London rank"].isin(table["London rank"]).all()
+    pilots = at.dataframe[1].value
+    codes = {c for cs in pilots["LSOA codes"] for c in cs.split(", ")}
+    assert set(ptal.reindex(list(codes))) <= {"0", "1a", "1b", "2"}
 
 
 def test_borough_view_shows_link_workers_and_housing_association_figures():
@@ -112,8 +164,14 @@ def test_borough_view_shows_link_workers_and_housing_association_figures():
     assert _metric(at, "HA households (Census 2021)") == (f"{int(row.ha_households):,}")
     gps = io.load_services().query("category == 'gp_practice'")
     lw = provision.borough_link_workers(gps).loc[TOWER_HAMLETS]
-    label = "Link workers: FTE per 10,000 patients"
-    assert _metric(at, label) == f"{lw.lw_per_10k:.2f}"
+    assert _metric(at, "FTE per 10,000 patients of its practices") == f"{lw.lw_per_10k:.2f}"
+    # by registration: the sum of the borough's neighbourhoods
+    reg = common_measure().lsoa21
+    lsoas = io.load_lsoas("iod2025")
+    mine = reg[lsoas["borough_code"].reindex(reg.index).eq(TOWER_HAMLETS).to_numpy()]
+    rate = 10_000 * mine["lw_fte"].sum() / mine["population"].sum()
+    label = "FTE per 10,000 residents"
+    assert _metric(at, label) == f"{rate:.2f}"
     frames = [d.value for d in at.dataframe]
     pcns = next(f for f in frames if "Primary Care Network" in f.columns)
     assert len(pcns) >= 1 and pcns["FTE per 10,000 patients"].notna().any()

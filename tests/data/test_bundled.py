@@ -224,11 +224,18 @@ def test_services_schema_and_metadata(services):
         assert (rows["vintage_year"] == meta["vintage_year"]).all()
         assert (rows["licence"] == meta["licence"]).all()
         assert rows.index.str.startswith(
-            cat.split("_")[0] if cat != "place_of_worship" else "pofw"
+            {
+                "place_of_worship": "pofw",
+                "food_bank": "food_bank",
+                "credit_union": "credit_union",
+            }.get(cat, cat.split("_")[0])
         ).all()
     themes = set("; ".join(services["themes"]).split("; "))
     assert themes <= set(THEMES)
-    assert "Financial inclusion" not in themes  # no open data: never filled
+    for theme in NO_OPEN_DATA:
+        assert theme not in themes  # no open data: never filled
+    financial = services[services["themes"].str.contains("Financial inclusion")]
+    assert set(financial["category"]) == {"food_bank", "credit_union"}
     assert (
         services.loc[services["category"].eq("place_of_worship"), "kind"] == "community asset"
     ).all()
@@ -244,9 +251,7 @@ def test_services_counts_within_source_counts(services, raw_dir, practice_map):
     n = services["category"].value_counts()
     assert n["gp_practice"] <= len(practice_map) == 1147
     assert n["gp_practice"] >= 1140
-    london_pharmacy = pd.read_csv(raw_dir / sources.PHARMACY, header=None, encoding="latin-1")
-    assert n["pharmacy"] <= len(london_pharmacy)
-    assert 1700 <= n["pharmacy"] <= 1900  # SOURCES.md: "about 1,800 in London"
+    assert n["pharmacy"] == 1722  # SOURCES.md: 1,729 active in London, 7 without a postcode
     assert 300 <= n["library"] <= 360  # SOURCES.md: "about 360 open"
     assert 850 <= n["community_centre"] <= 903
     assert 2135 - 10 <= n["place_of_worship"] <= 2135 + 779
@@ -343,7 +348,8 @@ def test_jobcentres_left_out_are_recorded():
     entry = next(f for f in m["files"] if f["path"] == "services/services.parquet")
     note = next(n for n in entry["notes"] if n.startswith("Jobcentre Plus"))
     assert "N17 0AA" in note and "terminated" in note
-    assert "Financial inclusion" in entry["no_open_data"]
+    assert "Financial inclusion" not in entry["no_open_data"]  # food banks, credit unions
+    assert "Specialist and supported housing" in entry["no_open_data"]
 
 
 # --- Parks -------------------------------------------------------------------------------------
@@ -418,9 +424,10 @@ def test_link_workers_practices_in_practice_list(link_workers, services, practic
 def test_directory_age_warnings():
     assert is_old(2019, 2026) and is_old(2020, 2026) and not is_old(2023, 2026)
     assert age_warning("place_of_worship", 2026).startswith("Old data: 2019 release")
-    assert age_warning("pharmacy", 2026).startswith("Old data: 2020 release")
+    assert age_warning("jobcentre", 2026).startswith("Old data: 2016 release")
+    assert age_warning("pharmacy", 2026) is None  # the March 2025 ODS list
     assert age_warning("gp_practice", 2026) is None
-    assert set(NO_OPEN_DATA) >= {"Financial inclusion", "Specialist and supported housing"}
+    assert set(NO_OPEN_DATA) == {"Specialist and supported housing"}
     assert {"label", "source", "vintage", "licence"} <= set(LINK_WORKERS)
     for meta in CATEGORIES.values():
         assert set(meta["themes"]) <= set(THEMES) and meta["kind"] in ("service", "community asset")
