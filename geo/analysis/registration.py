@@ -558,13 +558,20 @@ def measure(
     )
 
 
+#: Above this share of an LSOA's registered residents with a PCN that has no workforce record,
+#: its link-worker access is unknown: the gap finder does not rank it (its known FTE alone
+#: would make it look like a gap, treating the unknown as zero).
+UNKNOWN_MAJORITY = 0.5
+
+
 def unknown_phrase(share: float) -> str:
     """'' or '(a lower bound: 12% of registered residents are with a PCN with no workforce
     record)' for an LSOA's ``lw_unknown_share``."""
     if pd.isna(share) or share <= 0:
         return ""
+    part = f"{share:.0%}" if share >= 0.005 else "under 1%"
     return (
-        f" (a lower bound: {share:.0%} of its registered residents are with a PCN that has "
+        f" (a lower bound: {part} of its registered residents are with a PCN that has "
         "no workforce record, unknown)"
     )
 
@@ -591,7 +598,9 @@ def reg_gaps(
     Access is ``lw["lw_per_10k"]`` (:meth:`RegistrationMeasure.lsoas`: known link-worker FTE
     of the PCNs its residents are registered with, per 10,000 residents; a lower bound where
     ``lw_unknown_share`` > 0); need, gap, classes and ranks are as in
-    :func:`geo.analysis.gapview.compute_gaps`. There are no ``within_*`` columns: reach is
+    :func:`geo.analysis.gapview.compute_gaps`. Where more than :data:`UNKNOWN_MAJORITY` of
+    the residents' PCNs have no workforce record, access is unknown (NaN): no gap, no rank,
+    no class, and the reason says why. There are no ``within_*`` columns: reach is
     by registration, not distance.
 
     Parameters
@@ -607,14 +616,18 @@ def reg_gaps(
     """
     need = compute_need(lsoas, params, homes)
     rate = lw["lw_per_10k"].reindex(lsoas.index).astype(float).fillna(0.0)
-    acc = rate / 10_000
+    unknown_share = lw["lw_unknown_share"].reindex(lsoas.index).astype(float)
+    acc = (rate / 10_000).where(~unknown_share.gt(UNKNOWN_MAJORITY))
     empty = pd.DataFrame(index=lsoas.index)
     table = gap.gap_table(lsoas, need, acc, empty, empty, catchment=params.catchment)
     deprivation = table["reason"].str.split("; ", n=1).str[0]
     r = rate.reindex(table.index)
-    unknown = lw["lw_unknown_share"].reindex(table.index)
+    unknown = unknown_share.reindex(table.index)
     table["reason"] = [
-        f"{dep}; {rr:.2f} link-worker FTE per 10,000 residents serve its residents by GP "
+        f"{dep}; link-worker capacity unknown, not ranked: {u:.0%} of its registered residents "
+        "are with a PCN that has no workforce record"
+        if u > UNKNOWN_MAJORITY
+        else f"{dep}; {rr:.2f} link-worker FTE per 10,000 residents serve its residents by GP "
         f"registration{unknown_phrase(u)}"
         for dep, rr, u in zip(deprivation, r, unknown, strict=True)
     ]

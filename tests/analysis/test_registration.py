@@ -235,10 +235,22 @@ def test_reg_gaps_rank_low_fte_high_need_first(m):
     table = lwr.reg_gaps(lsoas, m.lsoa21, GapParams())
     assert len(table) == 4994 and table["rank"].iloc[0] == 1
     assert not any(c.startswith("within_") for c in table.columns)
+    mostly_unknown = table["lw_unknown_share"].gt(lwr.UNKNOWN_MAJORITY)
+    known = table[~mostly_unknown]
     np.testing.assert_allclose(
-        table["access"] * 10_000, m.lsoa21["lw_per_10k"].reindex(table.index), rtol=1e-12
+        known["access"] * 10_000, m.lsoa21["lw_per_10k"].reindex(known.index), rtol=1e-12
     )
-    partial = table[table["lw_unknown_share"].gt(0)]
+    partial = known[known["lw_unknown_share"].gt(0)]
     assert partial["reason"].str.contains("a lower bound").all()
-    full = table[table["lw_unknown_share"].eq(0)]
+    full = known[known["lw_unknown_share"].eq(0)]
     assert not full["reason"].str.contains("lower bound").any()
+    # where most residents' PCNs have no workforce record the access is unknown, not zero:
+    # no gap, no rank, no class, and the reason says so
+    unknown = table[mostly_unknown]
+    assert len(unknown) > 0
+    assert unknown["access"].isna().all() and unknown["gap"].isna().all()
+    assert unknown["rank"].isna().all() and unknown["bivariate_class"].isna().all()
+    assert unknown["reason"].str.contains("link-worker capacity unknown, not ranked").all()
+    assert table["rank"].dropna().max() == len(known)
+    top = table.iloc[0]
+    assert top["lw_unknown_share"] <= lwr.UNKNOWN_MAJORITY
