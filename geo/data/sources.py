@@ -83,6 +83,9 @@ RAW_INPUTS: dict[str, str] = {
     "services/osm-2019/gis_osm_pofw_a_free_1.prj": "ffc9162903c37f0867d1e7f36c20036a165f7aa555dda24c1ae0ee4328d2977f",
     "services/osm-2019/gis_osm_pofw_a_free_1.cpg": "146d6789ffe033a5297c1ad046e6a62ee35319b86b021444f05b6ea2aa8a1f4a",
     "services/dwp/jobcentres.csv": "14d27fbfaa09568dca0d1d0524959e38eda4ba6d3de41334bb0f95f40d9305ca",
+    "geography/ons-pwc-2021/oa21_pwc.json.gz": "2c026983e93bf575854d338577e4c312ba86fea87927646b5c13c8ddecc53c4a",
+    "population/census2021-ts001-oa/TS001_residence_type_2021.csv.gz": "41547fae008d8d5be8c7ca33e26d0139484bf3136597b3ebc0f7b1e1123a6454",
+    "streets/osm-camden/camden.osm.pbf": "49c868c4ac3de3b9365d3affbfa97856f09ef149258db96001e21be326641191",
 }
 
 LSOA21 = "boundaries/london-2021/london-2021-lsoa-gen20"
@@ -196,6 +199,24 @@ POFW_POINTS = "services/osm-2019/gis_osm_pofw_free_1"
 POFW_AREAS = "services/osm-2019/gis_osm_pofw_a_free_1"
 
 JOBCENTRES = "services/dwp/jobcentres.csv"
+
+
+OA_PWC = "geography/ons-pwc-2021/oa21_pwc.json.gz"
+
+TS001 = "population/census2021-ts001-oa/TS001_residence_type_2021.csv.gz"
+
+#: The bundled OpenStreetMap extract the default build measures walking on (Camden, 2021).
+STREETS_CAMDEN = "streets/osm-camden/camden.osm.pbf"
+
+ATTRIBUTION_OSM_STREETS = (
+    "Street and footpath network © OpenStreetMap contributors, Open Database License 1.0."
+)
+
+ATTRIBUTION_OA = (
+    "Office for National Statistics: Output Areas (2021) population-weighted centroids and "
+    "Census 2021 TS001, © Crown copyright and database right, OGL. Contains OS data © Crown "
+    "copyright and database right."
+)
 
 
 class SourceError(ValueError):
