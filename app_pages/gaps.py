@@ -1,6 +1,7 @@
 """Gap finder: neighbourhoods where need is high and community services within reach are few.
 
-Need (a weighted index of IoD domains) and access (E2SFCA of the uploaded services) are computed
+Need (a weighted index of IoD domains) and access (E2SFCA, measured from the Census 2021 Output
+Areas where people live and weighted by their residents: geo.analysis.walkaccess) are computed
 over all London LSOAs, so percentiles, gaps and ranks are London-wide; the table and map show
 the boroughs selected in the sidebar. Uploaded data stays in this session: results are kept in
 ``st.session_state`` under a digest of the data and the parameters, never in a process-wide
@@ -45,6 +46,16 @@ has_stock = stock is not None and len(stock) > 0
 uncovered = provision.uncovered_themes(raw_services, NO_OPEN_DATA)
 LW = "link_workers"
 
+street_data = common.streets()
+measured_detour = common.detour_default()
+if measured_detour is None:
+    st.error(
+        "The walking-access data (Output Areas, street network, measured detour) is not "
+        "installed. Run `python -m geo build` to make it."
+    )
+    st.stop()
+covered_names = ", ".join(street_data.report.get("covered_borough_names", [])) or "no borough"
+
 bor = common.boroughs(sel.vintage)
 borough_names = bor["borough_name"].to_dict()
 area = ", ".join(borough_names.get(b, b) for b in sel.boroughs) if sel.boroughs else "London"
@@ -84,7 +95,8 @@ st.info(
 # --------------------------------------------------------------------------------------------
 DEFAULTS: dict[str, Any] = {
     "gaps_catchment": 800,
-    "gaps_detour": 1.3,
+    "gaps_detour": measured_detour,
+    "gaps_distance": "streets",
     "gaps_decay": "step",
     "gaps_demand": "population",
     "gaps_ha": False,
@@ -113,18 +125,31 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         options=list(gv.CATCHMENTS),
         format_func=lambda m: f"{m:,} m (~{round(m / 80)} min)",
         key="gaps_catchment",
-        help="Services within this walking distance count as 'in reach' (800 m is about a "
-        "10 minute walk). Walking distance = straight line x detour factor.",
+        help="Places within this walking distance of where people live count as 'in reach' "
+        "(800 m is about a 10 minute walk).",
+    )
+    c1.radio(
+        "Walking distance",
+        options=["streets", "straight"],
+        format_func={
+            "streets": f"On the streets where mapped ({covered_names}), else straight x detour",
+            "straight": "Straight line x detour everywhere",
+        }.get,
+        key="gaps_distance",
+        help="Walking distances are measured on the OpenStreetMap street and footpath network "
+        f"where the bundled extract covers both ends ({covered_names}); everywhere else they "
+        "are the straight line times the detour factor.",
     )
     c1.number_input(
-        "Detour factor",
+        "Detour factor (where there is no street network)",
         min_value=1.0,
-        max_value=2.0,
-        step=0.05,
-        format="%.2f",
+        max_value=3.0,
+        step=0.01,
+        format="%.3f",
         key="gaps_detour",
-        help="Walking route / straight line. 1.3 is usual in dense street grids; 1 = as the "
-        "crow flies.",
+        help=f"Walking route / straight line. Default {measured_detour:.2f}: the median "
+        f"measured on the streets of {covered_names} (each Output Area to the nearest place of "
+        "each kind within 2 km; see Data and method). 1 = as the crow flies.",
     )
     c2.radio(
         "Distance decay",
@@ -133,12 +158,22 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         key="gaps_decay",
         help="How a service's weight falls with distance inside the catchment (E2SFCA).",
     )
+    demand_options = [k for k in gv.DEMAND_LABELS if k in common.lsoas(sel.vintage).columns]
+    if st.session_state["gaps_demand"] not in demand_options:
+        st.session_state["gaps_demand"] = "population"
     c3.radio(
         "Demand (who needs the services)",
-        options=list(gv.DEMAND_LABELS),
+        options=demand_options,
         format_func=gv.DEMAND_LABELS.get,
         key="gaps_demand",
-        help="Population sharing each service in the access measure (ONS mid-2020).",
+        help="People sharing each place in the access measure, counted where they live: the "
+        "Census 2021 Output Areas (about 330 residents each).",
+    )
+    c3.caption(
+        "All residents are counted in each Output Area (Census 2021). Residents aged 65+ and "
+        "disabled residents are published per neighbourhood (LSOA) only, so each "
+        "neighbourhood's count is spread over its Output Areas in proportion to their "
+        "residents."
     )
     if has_capacity:
         c3.checkbox(
@@ -218,6 +253,7 @@ params = gv.GapParams(
     theme=sel.theme,
     catchment=float(st.session_state["gaps_catchment"]),
     detour=float(st.session_state["gaps_detour"]),
+    distance=st.session_state["gaps_distance"],
     decay=st.session_state["gaps_decay"],
     demand=st.session_state["gaps_demand"],
     weights=tuple(weights.items()),
@@ -226,7 +262,13 @@ params = gv.GapParams(
 )
 st.caption(
     f"{VINTAGES[sel.vintage]['label']} · theme: **{sel.theme}** (change in the sidebar) · "
-    f"catchment {params.catchment:,.0f} m, detour x{params.detour:.2f}, {params.decay} decay · "
+    f"catchment {params.catchment:,.0f} m, "
+    + (
+        f"walking on the streets in {covered_names}, elsewhere straight line x{params.detour:.2f}"
+        if params.distance == "streets"
+        else f"straight line x{params.detour:.2f} everywhere"
+    )
+    + f", {params.decay} decay · "
     f"demand: {gv.DEMAND_LABELS[params.demand].lower()}"
     + (f" · HA boost {params.ha_boost:.1f}" if use_ha else "")
 )
@@ -277,10 +319,11 @@ elif has_services and not no_data_theme:
     services = gv.prepare_services(raw_services)
     services_key = mine_key
     with st.spinner("Measuring need and access across London…"):
+        model = common.access_model(mode, params.detour, params.distance)
         table = _per_session(
             "_gaps_table",
             (services_key, stock_key, params),
-            lambda: gv.add_link_workers(gv.compute_gaps(lsoas, services, params, homes), lw),
+            lambda: gv.add_link_workers(gv.compute_gaps(lsoas, model, params, homes), lw),
         )
     in_theme = gv.in_theme(services, sel.theme)
 else:
@@ -311,6 +354,12 @@ meta["access_to"] = (
     if measure == LW
     else "services and places of the theme (bundled directory per category source and "
     "vintage, and/or your upload); parks measured to their nearest edge"
+)
+meta["walking_distance"] = (
+    f"OpenStreetMap street network (© OpenStreetMap contributors, ODbL) where it covers both "
+    f"ends ({covered_names}); straight line x {params.detour:.2f} elsewhere"
+    if params.distance == "streets"
+    else f"straight line x {params.detour:.2f} everywhere"
 )
 slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{area}_{sel.theme}").strip("_")[:80]
 
@@ -344,6 +393,7 @@ def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
         "Gap class": st.column_config.TextColumn(width="medium"),
         "Population": st.column_config.NumberColumn(format="localized"),
         "Population 65+": st.column_config.NumberColumn(format="localized"),
+        "Disabled residents": st.column_config.NumberColumn(format="localized"),
     }
     for col in frame.columns:
         if col.startswith("Access (per"):
@@ -351,9 +401,24 @@ def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
                 help="E2SFCA: services (or places) per 1,000 people sharing them in reach",
                 format="%.3f",
             )
-        elif col.startswith("Nearest"):
+        elif col.startswith("Median resident's walk"):
             cfg[col] = st.column_config.NumberColumn(
-                help="Straight line x detour factor, metres", format="%d"
+                help="Walking metres from where the median resident lives (Output Areas "
+                "weighted by residents) to the nearest place: on the streets where mapped, "
+                "else straight line x detour",
+                format="%d",
+            )
+        elif col.startswith("Residents with a place"):
+            cfg[col] = st.column_config.NumberColumn(
+                help="Share of the neighbourhood's residents (Output Areas) with at least one "
+                "place within the walking catchment (0 to 1)",
+                format="%.2f",
+            )
+        elif col.startswith("Places within"):
+            cfg[col] = st.column_config.NumberColumn(
+                help="Places within the walking catchment of the average resident "
+                "(Output Areas weighted by residents)",
+                format="%.1f",
             )
     return {k: v for k, v in cfg.items() if k in frame.columns}
 
@@ -528,8 +593,22 @@ if measure == LW:
 st.subheader(f"Neighbourhoods ranked by gap: {area}")
 st.caption(
     "Biggest gap first. 'London rank' ranks all London neighbourhoods; the reason gives the "
-    "deprivation behind the need and the services within reach."
+    "deprivation behind the need and, for the residents, the places within reach."
 )
+if measure != LW:
+    st.caption(
+        "Measured where people live: each neighbourhood's figures are the average over its "
+        "Census 2021 Output Areas (population-weighted centroids), weighted by their residents. "
+        + (
+            f"Walking distances are on the OpenStreetMap street network where it covers both "
+            f"ends ({covered_names}: {model.network_share:.0%} of the Output Area-place pairs "
+            f"within 1,600 m); everywhere else they are the straight line x "
+            f"{params.detour:.2f}. Street network © OpenStreetMap contributors (ODbL)."
+            if params.distance == "streets"
+            else f"Walking distances are the straight line x {params.detour:.2f} everywhere "
+            "(street network switched off in the settings)."
+        )
+    )
 top = shown[shown["London rank"].notna()].head(5)
 st.markdown(
     "**Biggest gaps**\n"
@@ -589,8 +668,14 @@ layer = layer.assign(
     gap=table["gap"].reindex(layer.index),
     need_pctl=(table["need_pct"].reindex(layer.index) * 100).round(),
     access_pctl=(table["access_pct"].reindex(layer.index) * 100).round(),
-    within=table[within_col].reindex(layer.index),
+    within=table[within_col].reindex(layer.index).round(1),
 )
+if "reach_share" in table.columns:  # services (not link workers): where people live
+    layer = layer.assign(
+        reach_pct=(table["reach_share"].reindex(layer.index) * 100).round(),
+        nearest_walk=table["nearest_m"].reindex(layer.index).round(-1),
+    )
+
 theme_words = "any theme" if within_col == "within_all" else sel.theme
 web.add_bivariate(
     m,
@@ -606,7 +691,17 @@ web.add_bivariate(
         "gap": "Gap (-1 to +1)",
         "need_pctl": "Need percentile in London (0-100)",
         "access_pctl": "Access percentile in London (0-100)",
-        "within": f"Services within {params.catchment:,.0f} m ({theme_words})",
+        "within": f"Places within {params.catchment:,.0f} m of the average resident "
+        f"({theme_words})",
+        **(
+            {
+                "reach_pct": f"Residents with a place within {params.catchment:,.0f} m "
+                f"({theme_words}), %",
+                "nearest_walk": f"Median resident's walk to the nearest place ({theme_words}), m",
+            }
+            if "reach_share" in table.columns
+            else {}
+        ),
     },
     geometry=mapping.lsoa_geometry(sel, layer.index),
 )
