@@ -47,6 +47,7 @@ __all__ = [
     "Streets",
     "bundled_model",
     "combine",
+    "detour_table",
     "homes_table",
     "streets_context",
     "upload_model",
@@ -307,3 +308,45 @@ def homes_table(
         detour=detour,
         distance=distance,
     )
+
+
+def detour_table(report: Mapping, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The measured detour per category and overall, for reading (method page, README).
+
+    Parameters
+    ----------
+    report : Mapping
+        ``data/streets/detour.json`` (:func:`geo.data.io.load_detour`).
+    labels : Mapping or None
+        Category key -> label (``geo.data.directory.CATEGORIES`` labels).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category, then "All categories" and "All places within 2 km": ``Pairs``,
+        ``Median``, ``Middle half`` (quartiles), ``10th-90th percentile``, ``Median straight
+        distance (m)``.
+    """
+    labels = labels or {}
+    rows = []
+    sources = [
+        *(
+            (labels.get(k, k), v)
+            for k, v in report.get("nearest_per_category", {}).items()
+            if k != "all"
+        ),
+        ("All categories (the default detour)", report["nearest_per_category"]["all"]),
+        ("All places within 2 km (not the nearest)", report["all_places_within_2km"]["all"]),
+    ]
+    for name, rec in sources:
+        rows.append(
+            {
+                "Places": name,
+                "Pairs": rec["pairs"],
+                "Median": rec["median"],
+                "Middle half": f"{rec['q25']:.2f}-{rec['q75']:.2f}",
+                "10th-90th percentile": f"{rec['p10']:.2f}-{rec['p90']:.2f}",
+                "Median straight distance (m)": round(rec["median_straight_m"]),
+            }
+        )
+    return pd.DataFrame(rows)
