@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, mapping
+from app_pages import common, mapping, walking
 from geo import web
 from geo.analysis import gap, provision
 from geo.analysis import gapview as gv
@@ -128,29 +128,7 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         help="Places within this walking distance of where people live count as 'in reach' "
         "(800 m is about a 10 minute walk).",
     )
-    c1.radio(
-        "Walking distance",
-        options=["streets", "straight"],
-        format_func={
-            "streets": f"On the streets where mapped ({covered_names}), else straight x detour",
-            "straight": "Straight line x detour everywhere",
-        }.get,
-        key="gaps_distance",
-        help="Walking distances are measured on the OpenStreetMap street and footpath network "
-        f"where the bundled extract covers both ends ({covered_names}); everywhere else they "
-        "are the straight line times the detour factor.",
-    )
-    c1.number_input(
-        "Detour factor (where there is no street network)",
-        min_value=1.0,
-        max_value=3.0,
-        step=0.01,
-        format="%.3f",
-        key="gaps_detour",
-        help=f"Walking route / straight line. Default {measured_detour:.2f}: the median "
-        f"measured on the streets of {covered_names} (each Output Area to the nearest place of "
-        "each kind within 2 km; see Data and method). 1 = as the crow flies.",
-    )
+    walking.settings(c1, covered_names, measured_detour)
     c2.radio(
         "Distance decay",
         options=list(gv.DECAY_LABELS),
@@ -596,19 +574,7 @@ st.caption(
     "deprivation behind the need and, for the residents, the places within reach."
 )
 if measure != LW:
-    st.caption(
-        "Measured where people live: each neighbourhood's figures are the average over its "
-        "Census 2021 Output Areas (population-weighted centroids), weighted by their residents. "
-        + (
-            f"Walking distances are on the OpenStreetMap street network where it covers both "
-            f"ends ({covered_names}: {model.network_share:.0%} of the Output Area-place pairs "
-            f"within 1,600 m); everywhere else they are the straight line x "
-            f"{params.detour:.2f}. Street network © OpenStreetMap contributors (ODbL)."
-            if params.distance == "streets"
-            else f"Walking distances are the straight line x {params.detour:.2f} everywhere "
-            "(street network switched off in the settings)."
-        )
-    )
+    walking.caption(model, params.detour, params.distance, covered_names)
 top = shown[shown["London rank"].notna()].head(5)
 st.markdown(
     "**Biggest gaps**\n"

@@ -133,6 +133,8 @@ def build(
     """
     raw, out = Path(raw), Path(out)
     t0 = time.perf_counter()
+    if streets is not None and not Path(streets).is_file():
+        raise BuildError(f"--streets {streets}: file not found.")
     shas = verify_raw(raw)
     log(f"verified {len(shas)} raw files in {raw}")
 
