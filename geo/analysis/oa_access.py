@@ -341,7 +341,8 @@ def lsoa_measures(
         {
             "access": _to_lsoa(prep, access_oa),
             "within": _to_lsoa(prep, count_oa),
-            "reach_share": _to_lsoa(prep, (count_oa >= 1).astype(float)),
+            # a share: at most 1 (sums of residents' weights can exceed it by rounding)
+            "reach_share": np.minimum(_to_lsoa(prep, (count_oa >= 1).astype(float)), 1.0),
             "nearest_m": weighted_median(
                 nearest_oa, prep.population, prep.lsoa, len(prep.lsoa_index)
             ),
@@ -384,7 +385,7 @@ def reach_by_theme(
     """
     counts = origin_counts(prep.table, prep.supply, catchment=catchment, themes=themes)
     return pd.DataFrame(
-        _to_lsoa(prep, (counts.to_numpy(float) >= 1).astype(float)),
+        np.minimum(_to_lsoa(prep, (counts.to_numpy(float) >= 1).astype(float)), 1.0),
         index=prep.lsoa_index,
         columns=counts.columns,
     )

@@ -68,8 +68,8 @@ def test_gap_finder_ranks_with_access_values_without_upload():
     assert len(table) == 4994
     assert table["Gap"].notna().all() and table["Gap"].is_monotonic_decreasing
     assert table["Access percentile"].nunique() > 100  # real access values, not a flat zero
-    assert "Services within 800 m: Health and wellbeing" in table.columns
-    assert "Services within 800 m: Financial inclusion" not in table.columns
+    assert "Places within 800 m (average resident): Health and wellbeing" in table.columns
+    assert "Places within 800 m (average resident): Financial inclusion" not in table.columns
     assert "Link-worker FTE per 10,000 residents within 800 m" in table.columns
     assert "Housing association households (Census 2021)" in table.columns
     assert "Financial inclusion**: no open data: upload yours" in _text(at)
