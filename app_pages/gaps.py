@@ -584,8 +584,9 @@ st.markdown(
         for i, (_, row) in enumerate(top.iterrows(), start=1)
     )
 )
-st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
-_downloads(shown, "this table")
+# the table (thousands of rows, the largest message of the page) is filled in after the map
+# has been sent, so that a new selection repaints the map first
+table_slot = st.container()
 
 pilot_scope = lsoas[lsoas["borough_code"].isin(sel.boroughs)] if sel.boroughs else lsoas
 if mode == "mine" and has_stock:
@@ -721,6 +722,9 @@ if places is not None and len(places):
     else:
         web.add_category_layers(m, drawn, CATEGORIES, show=on)
 _finish_map(m)
+with table_slot:
+    st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
+    _downloads(shown, "this table")
 
 st.subheader("Pilot finder")
 st.caption(
