@@ -29,7 +29,9 @@ SOURCES_SHORT = (
     "Services: NHS England (GP practices, PCNs, link workers, Dec/Nov 2025), NHS website "
     "(pharmacies, 2020), Arts Council England (libraries, 2023), GLA (community centres, 2022), "
     "OS Open Greenspace (parks, 2019), OpenStreetMap contributors (places of worship, 2019, "
-    "ODbL), DWP (Jobcentre Plus, 2016). "
+    "ODbL), DWP (Jobcentre Plus, 2016). Where people live: ONS Output Area population-weighted "
+    "centroids and Census 2021 (TS001). Walking network: OpenStreetMap contributors (Camden, "
+    "2021, ODbL). "
     "Contains National Statistics data © Crown copyright and database right. Contains Ordnance "
     "Survey data © Crown copyright and database right. Open Government Licence v3.0."
 )
