@@ -164,10 +164,11 @@ def reasons(
         near = row["nearest_m"]
         if theme is not None:
             share = row["reach_share"]
+            a = "an" if theme[:1].lower() in "aeiou" else "a"
             reach = (
-                f"no resident has a {theme} place {where}"
+                f"no resident has {a} {theme} place {where}"
                 if share == 0
-                else f"{_share(share)} of residents have a {theme} place {where}"
+                else f"{_share(share)} of residents have {a} {theme} place {where}"
             )
             walk = (
                 f"no {theme} place loaded"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.analysis import provision, walkaccess
+from geo.analysis import gapview, provision, walkaccess
 from geo.data import io
 from geo.data.directory import CATEGORIES, NO_OPEN_DATA
 
@@ -134,3 +134,14 @@ def test_stale_network_distances_are_refused(oas, points, streets):
         walkaccess.bundled_model(
             oas, moved, streets, io.load_oa_place_network(), detour=streets.detour
         )
+
+
+def test_iod2019_uses_the_same_oas_on_2011_lsoas(bundled):
+    lsoas = io.load_lsoas("iod2019")
+    params = gapview.GapParams(vintage="iod2019", theme="Employment support", detour=bundled.detour)
+    table = gapview.compute_gaps(lsoas, bundled, params)
+    assert len(table) == 4_835 and table.index.isin(lsoas.index).all()
+    assert table["reach_share"].between(0, 1).all()
+    assert table["reason"].str.contains("an Employment support place within 800 m").all()
+    prep = bundled.prepared("iod2019", lsoas.index)
+    assert prep.lsoa_population.sum() == 8_799_770  # every resident counted once

@@ -213,9 +213,7 @@ def test_changing_the_theme_changes_the_table(lsoas):
     after = _table(at)
     assert "Places within 800 m (average resident): Digital inclusion" in after.columns
     assert "Places within 800 m (average resident): Financial inclusion" not in after.columns
-    assert (
-        "Median resident's walk to the nearest place (m): Digital inclusion" in after.columns
-    )
+    assert "Median resident's walk to the nearest place (m): Digital inclusion" in after.columns
     assert after["Reason"].str.contains("Digital inclusion place within 800 m").all()
     assert not before["Gap"].equals(after["Gap"])
 
