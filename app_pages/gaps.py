@@ -57,6 +57,7 @@ if measured_detour is None:
 covered_names = ", ".join(street_data.report.get("covered_borough_names", [])) or "no borough"
 
 bor = common.boroughs(sel.vintage)
+lsoas = common.lsoas(sel.vintage)
 borough_names = bor["borough_name"].to_dict()
 area = ", ".join(borough_names.get(b, b) for b in sel.boroughs) if sel.boroughs else "London"
 
@@ -136,7 +137,7 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         key="gaps_decay",
         help="How a service's weight falls with distance inside the catchment (E2SFCA).",
     )
-    demand_options = [k for k in gv.DEMAND_LABELS if k in common.lsoas(sel.vintage).columns]
+    demand_options = [k for k in gv.DEMAND_LABELS if k in lsoas.columns]
     if st.session_state["gaps_demand"] not in demand_options:
         st.session_state["gaps_demand"] = "population"
     c3.radio(
@@ -265,7 +266,6 @@ def _per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
     return value
 
 
-lsoas = common.lsoas(sel.vintage)
 stock_key = gv.frame_digest(stock) if has_stock else "none"
 mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
 no_data_theme = sel.theme in uncovered and measure != LW
