@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import sidebar_selection, uploads_status, use_local_assets
+from app_pages.common import (
+    accessibility_link,
+    focus_style,
+    page_links,
+    sidebar_selection,
+    uploads_status,
+    use_local_assets,
+)
 from app_pages.server import tune_once
 from geo.data.io import DataError
 
@@ -18,6 +25,7 @@ st.set_page_config(
     layout="wide",
 )
 use_local_assets()
+focus_style()
 tune_once()  # once per server process: small responses without a 40 ms wait (server.py)
 
 pages = {
@@ -34,9 +42,17 @@ pages = {
     ],
     "About": [
         st.Page("app_pages/method.py", title="Data and method", icon=":material/info:"),
+        st.Page(
+            "app_pages/accessibility.py",
+            title="Accessibility statement",
+            icon=":material/accessibility:",
+        ),
     ],
 }
-nav = st.navigation(pages)
+# Streamlit's own sectioned page list puts section headings inside its <ul> as <div>s, which
+# fails WCAG 1.3.1 (axe: list, listitem); the app draws its own links instead (page_links).
+nav = st.navigation(pages, position="hidden")
+page_links(pages)
 try:
     st.session_state["selection"] = sidebar_selection()
 except DataError as exc:
@@ -46,3 +62,4 @@ try:
     nav.run()
 finally:  # also after a page's st.stop(), so the sidebar always shows the current uploads
     uploads_status()
+    accessibility_link(pages["About"][-1])  # on every page, also when the sidebar is closed

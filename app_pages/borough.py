@@ -94,7 +94,12 @@ with left:
             for c in ("gp_practice", "library", "community_centre", "park", "jobcentre", "upload")
         },
     )
-    mapping.show_map(m, key="borough_map")
+    mapping.show_map(
+        m,
+        key="borough_map",
+        description=mapping.describe_map(sel, stock=st.session_state.get("stock")),
+        table=lambda: mapping.map_table(sel),
+    )
     common.sources_caption()
 
 with right:
@@ -285,7 +290,7 @@ figures = {
     }
     for d in DOMAINS
 }
-fig_table = pd.DataFrame(figures).T
+fig_table = pd.DataFrame(figures).T.rename_axis("Domain")
 st.dataframe(fig_table, width="stretch")
 
 st.download_button(

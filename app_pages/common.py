@@ -319,6 +319,51 @@ def _init_from_url(borough_codes: set[str]) -> None:
     )
 
 
+# A focus ring on every control that Streamlit draws without one (WCAG 2.4.7): its page links,
+# heading anchors, expander headers, table frames and buttons show nothing, or only a faint
+# shadow, when reached with the keyboard; selects show a 1 px border; a table's toolbar
+# buttons take the focus while the toolbar is transparent. The ring (3 px, the
+# theme's primary blue, 8:1 on white) appears with :focus-visible only, so not on mouse clicks.
+FOCUS_CSS = """<style>
+[data-testid="stSidebar"] a:focus-visible, [data-testid="stMain"] a:focus-visible,
+[data-testid="stBottom"] a:focus-visible, button:focus-visible, summary:focus-visible,
+[data-testid="stDataFrameResizable"]:focus-visible, [data-testid="stMain"]:focus-visible,
+[data-baseweb="select"]:focus-within > div, [data-testid="stSlider"] [role="slider"]:focus-visible,
+[data-testid="stFileUploaderDropzone"]:focus-within {
+    outline: 3px solid #08519c !important; outline-offset: 2px !important;
+}
+/* a table's toolbar (columns, download, search, full screen) stays transparent while one of
+   its buttons has the keyboard focus: show it */
+[data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; }
+</style>"""
+
+
+def focus_style() -> None:
+    """Add :data:`FOCUS_CSS` to the page (an element with a style sheet only takes no space)."""
+    st.html(FOCUS_CSS)
+
+
+def page_links(sections: dict[str, list[Any]]) -> None:
+    """The app's own page list in the sidebar: a bold section name, then one link per page.
+
+    Used with ``st.navigation(position="hidden")``: Streamlit's sectioned list puts the
+    section headings inside its ``<ul>`` as ``<div>`` elements (invalid list markup, WCAG
+    1.3.1). ``st.page_link`` switches pages within the session, so uploads are kept.
+    """
+    with st.sidebar.container(key="spm_pages"):
+        for section, section_pages in sections.items():
+            st.markdown(f"**{section}**")
+            for page in section_pages:
+                st.page_link(page)
+
+
+def accessibility_link(page: Any) -> None:
+    """A link to the accessibility statement at the foot of the page (the sidebar's page list
+    is folded away on narrow screens)."""
+    st.divider()
+    st.page_link(page, label="Accessibility statement", icon=":material/accessibility:")
+
+
 def sidebar_selection() -> Selection:
     """The filters in the sidebar; their values are written back to the URL every run."""
     names = boroughs("iod2025")["borough_name"].sort_values()

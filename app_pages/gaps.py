@@ -447,15 +447,23 @@ def _base_map() -> tuple[folium.Map, gpd.GeoDataFrame]:
     return m, layer
 
 
-def _finish_map(m: folium.Map) -> None:
+def _finish_map(m: folium.Map, description: str) -> None:
     web.add_boroughs(
         m,
         mapping.nearby_boroughs(common.boroughs(sel.vintage, web=True), sel.boroughs),
         highlight=list(sel.boroughs),
         geometry=web.web_layer("boroughs", sel.vintage),
     )
-    mapping.show_map(web.finish(m), key="gap_map")
+    mapping.show_map(web.finish(m), key="gap_map", description=description)
     common.sources_caption()
+
+
+def _named(rows: pd.DataFrame, value: str, fmt: str) -> str:
+    """'Name value; ...' for the rows of a display table (LSOA names start with the
+    borough's)."""
+    return "; ".join(
+        f"{mapping.md_text(r['Neighbourhood'])} {format(r[value], fmt)}" for _, r in rows.iterrows()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,7 +498,7 @@ if not has_services or no_data_theme:
     st.page_link(
         "app_pages/services.py", label="Upload your service directory", icon=":material/list:"
     )
-    st.subheader(f"Need ranking: {area}")
+    st.header(f"Need ranking: {area}")
     st.caption(
         "Neighbourhoods by need index, highest first (London rank 1 = highest need in London). "
         "'Why' names the domains in which the neighbourhood is among England's most deprived."
@@ -498,7 +506,7 @@ if not has_services or no_data_theme:
     st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
     _downloads(shown, "this need table")
 
-    st.subheader("Need map")
+    st.header("Need map")
     m, layer = _base_map()
     layer = layer.assign(
         need=table["need"].reindex(layer.index),
@@ -519,7 +527,14 @@ if not has_services or no_data_theme:
         name="Need index",
         geometry=mapping.lsoa_geometry(sel, layer.index),
     )
-    _finish_map(m)
+    need_top = shown.head(5) if "Need index" in shown.columns else shown.iloc[:0]
+    _finish_map(
+        m,
+        f"**What the map shows.** The need index of the {len(layer):,} neighbourhoods of "
+        f"{mapping.md_text(area)} in five classes (London quintiles; darker is higher need). "
+        + (f"Highest need: {_named(need_top, 'Need index', '.2f')}. " if len(need_top) else "")
+        + "The need ranking above lists every neighbourhood on the map, highest need first.",
+    )
     st.stop()
 
 
@@ -568,7 +583,7 @@ if measure == LW:
         "and left out (the reason says when one is in reach)."
     )
 
-st.subheader(f"Neighbourhoods ranked by gap: {area}")
+st.header(f"Neighbourhoods ranked by gap: {area}")
 st.caption(
     "Biggest gap first. 'London rank' ranks all London neighbourhoods; the reason gives the "
     "deprivation behind the need and, for the residents, the places within reach."
@@ -621,7 +636,7 @@ pilots = _per_session(
     ),
 )
 
-st.subheader("Gap map")
+st.header("Gap map")
 st.caption(
     "Colour combines need (rows, from lower to higher) and access (columns): wine red is "
     "higher need with lower access, the biggest gap; blue is well served. Classes are thirds "
@@ -637,13 +652,8 @@ layer = layer.assign(
     access_pctl=(table["access_pct"].reindex(layer.index) * 100).round(),
     within=table[within_col].reindex(layer.index).round(1),
 )
-if "reach_share" in table.columns:  # services (not link workers): where people live
-    layer = layer.assign(
-        reach_pct=(table["reach_share"].reindex(layer.index) * 100).round(),
-        nearest_walk=table["nearest_m"].reindex(layer.index).round(-1),
-    )
-
 theme_words = "any theme" if within_col == "within_all" else sel.theme
+layer, reach_fields = walking.reach_tooltips(layer, table, params.catchment, theme_words)
 web.add_bivariate(
     m,
     layer,
@@ -660,15 +670,7 @@ web.add_bivariate(
         "access_pctl": "Access percentile in London (0-100)",
         "within": f"Places within {params.catchment:,.0f} m of the average resident "
         f"({theme_words})",
-        **(
-            {
-                "reach_pct": f"Residents with a place within {params.catchment:,.0f} m "
-                f"({theme_words}), %",
-                "nearest_walk": f"Median resident's walk to the nearest place ({theme_words}), m",
-            }
-            if "reach_share" in table.columns
-            else {}
-        ),
+        **reach_fields,
     },
     geometry=mapping.lsoa_geometry(sel, layer.index),
 )
@@ -702,6 +704,7 @@ if len(pilots):
                 icon_anchor=(11, 11),
             ),
             interactive=False,
+            keyboard=False,  # a label, not a control: no tab stop (the table has the numbers)
         ).add_to(group)
     group.add_to(m)
 places = common.directory(mode) if measure != LW else gps
@@ -721,12 +724,31 @@ if places is not None and len(places):
         web.add_link_worker_layer(m, drawn, show=on)
     else:
         web.add_category_layers(m, drawn, CATEGORIES, show=on)
-_finish_map(m)
+class_counts = layer["bivariate_class"].value_counts()
+_finish_map(
+    m,
+    f"**What the map shows.** The {len(layer):,} neighbourhoods of {mapping.md_text(area)} "
+    "coloured by gap class, need third by access third of all London neighbourhoods "
+    "(the legend's 3 by 3 grid): "
+    + "; ".join(
+        f"{label} ({int(class_counts.get(k, 0)):,})" for k, label in gap.BIVARIATE_LABELS.items()
+    )
+    + ". "
+    + (f"Biggest gaps: {_named(top, 'Gap', '.2f')}. " if len(top) else "")
+    + (
+        f"{len(pilots)} pilot candidates are outlined in black dashes and numbered as in the "
+        "Pilot finder table. "
+        if len(pilots)
+        else ""
+    )
+    + "The table of neighbourhoods ranked by gap above lists every neighbourhood on the map "
+    "with its gap class, need and access.",
+)
 with table_slot:
     st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
     _downloads(shown, "this table")
 
-st.subheader("Pilot finder")
+st.header("Pilot finder")
 st.caption(
     f"Up to {int(st.session_state['gaps_top_n'])} places for a social prescribing pilot in "
     f"{area}, ranked by priority = {gap.PILOT_WEIGHTS['need']:.0%} need percentile + "

@@ -344,5 +344,10 @@ st.download_button(
 
 st.header("Map")
 m = mapping.build_map(sel, stock=stock, bundled_layers=True)
-mapping.show_map(m, key="housing_map")
+mapping.show_map(
+    m,
+    key="housing_map",
+    description=mapping.describe_map(sel, stock=stock),
+    table=lambda: mapping.map_table(sel),
+)
 common.sources_caption()

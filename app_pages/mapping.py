@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 import folium
@@ -21,6 +22,7 @@ from geo.analysis.selection import Selection, bounds_of, filter_lsoas
 from geo.data import io
 from geo.data.directory import CATEGORIES, LINK_WORKERS
 from geo.data.indicators import DOMAIN_LABELS, VINTAGES
+from geo.outputs.export import safe_csv
 
 MAP_HEIGHT = 620
 
@@ -330,8 +332,20 @@ def _publisher(key: str) -> Callable[[bytes], str | None]:
     return publish
 
 
-def show_map(m: folium.Map, key: str) -> None:
+def show_map(
+    m: folium.Map,
+    key: str,
+    *,
+    description: str | None = None,
+    table: Callable[[], pd.DataFrame] | None = None,
+    table_label: str = "neighbourhoods",
+) -> None:
     """Render a map with streamlit-folium, returning nothing so panning never reruns the script.
+
+    ``description``: what the map shows, in words (markdown), written just before the map, its
+    text equivalent for those who cannot see it (WCAG 1.1.1). ``table``: makes the table of
+    what the map shows, drawn under the map in an expander (made only while it is open, so it
+    costs the map's first paint nothing) with a CSV download.
 
     The map is split (:func:`geo.web.split_for_update`) into a base script that does not
     depend on the selection and the overlay layers, passed as ``feature_group_to_add``: while
@@ -345,6 +359,8 @@ def show_map(m: folium.Map, key: str) -> None:
     # st_folium computes get_bounds() only to fill a return value that returned_objects=[]
     # discards; the fitted view's bounds serve the same purpose.
     base.get_bounds = lambda: bounds
+    if description:
+        st.markdown(description)
     st_folium(
         base,
         height=MAP_HEIGHT,
@@ -356,3 +372,147 @@ def show_map(m: folium.Map, key: str) -> None:
     )
     if note:
         st.caption(note)
+    if table is not None:
+        _map_table(key, table, table_label)
+
+
+def _map_table(key: str, make: Callable[[], pd.DataFrame], what: str) -> None:
+    box = st.expander(
+        f"**The map as a table**: every one of its {what}, with a CSV download",
+        key=f"{key}_table",
+        on_change="rerun",
+        icon=":material/table:",
+    )
+    if not box.open:
+        return
+    frame = make()
+    with box:
+        st.dataframe(frame, width="stretch", height=420, column_config=common.number_formats(frame))
+        st.download_button(
+            "Download the map's table (CSV)",
+            data=lambda: safe_csv(frame.reset_index(), header_lines=[common.SOURCES_SHORT]),
+            file_name=f"{key}_table.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"{key}_table_csv",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# text equivalents of the maps (WCAG 1.1.1): what each map shows, in words and as a table
+# --------------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$-])")
+
+
+def md_text(value: object) -> str:
+    """``value`` as literal text inside markdown (official names and uploads alike)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(value))
+
+
+def area_words(sel: Selection) -> str:
+    """'London', or the selected boroughs' names."""
+    if not sel.boroughs:
+        return "London"
+    names = common.boroughs(sel.vintage)["borough_name"]
+    return ", ".join(md_text(names.get(b, b)) for b in sel.boroughs)
+
+
+def _census(sel: Selection) -> str:
+    return "Census 2021" if sel.vintage == "iod2025" else "Census 2011"
+
+
+def describe_map(sel: Selection, *, stock: gpd.GeoDataFrame | None = None) -> str:
+    """What :func:`build_map` draws for ``sel``, in words: the areas, their classes with counts
+    (the legend as text) and the most deprived (or highest) of them by name."""
+    lsoas = common.lsoas(sel.vintage)
+    shown = filter_lsoas(lsoas, sel)
+    area = area_words(sel)
+    d = sel.decile_domain
+    release = VINTAGES[sel.vintage]["label"].split(" (")[0]
+    n = len(shown)
+    parts = []
+    filtered = tuple(sel.deciles) != (1, 10)
+    of_deciles = (
+        f" in {DOMAIN_LABELS[d]} deciles {sel.deciles[0]} to {sel.deciles[1]}" if filtered else ""
+    )
+    if sel.domain == "ha_share" and "ha_share" in shown.columns:
+        share = web.ha_percent(shown)
+        parts.append(
+            f"**What the map shows.** The share of households renting from a housing "
+            f"association ({_census(sel)}) in each of the {n:,} neighbourhoods (LSOAs) of "
+            f"{area}{of_deciles}, in five classes (London quintiles; darker is higher)."
+        )
+        top = shown.assign(pct=share).nlargest(5, "pct")
+        parts.append(
+            "Highest: "
+            + "; ".join(f"{md_text(r.lsoa_name)} {r.pct:.1f}%" for r in top.itertuples())
+            + "."
+        )
+    else:
+        measure = sel.measure if sel.is_iod else "decile"
+        parts.append(
+            f"**What the map shows.** {DOMAIN_LABELS[d]} {measure}s ({release}) of the {n:,} "
+            f"neighbourhoods (LSOAs) of {area}{of_deciles}: "
+            + (
+                "decile 1 (England's most deprived 10%, darkest purple) to decile 10 (least "
+                "deprived, darkest green)."
+                if measure == "decile"
+                else "higher scores (darker) are more deprived."
+            )
+        )
+        counts = shown[f"{d}_decile"].value_counts().reindex(range(1, 11), fill_value=0)
+        parts.append(
+            "Neighbourhoods per decile: "
+            + ", ".join(f"{k}: {int(v):,}" for k, v in counts.items() if v)
+            + "."
+        )
+        most = shown.nsmallest(10, f"{d}_rank")
+        if len(most):
+            parts.append(
+                f"The {len(most)} most deprived: "
+                + "; ".join(
+                    f"{md_text(r['lsoa_name'])} (decile {int(r[f'{d}_decile'])}, rank "
+                    f"{int(r[f'{d}_rank']):,} in England)"
+                    for _, r in most.iterrows()
+                )
+                + "."
+            )
+        if sel.domain == "lw_per_10k":
+            parts.append(
+                "GP practices are drawn as dots coloured by link-worker FTE per 10,000 "
+                "registered patients (their numbers are in each practice's tooltip)."
+            )
+    if stock is not None and len(stock):
+        parts.append(f"Your {len(stock):,} uploaded home locations are drawn as black dots.")
+    parts.append(
+        "Borough outlines and names are drawn on top; the layer list adds housing association "
+        "homes, services and places by category and link workers. The table under the map "
+        "lists every neighbourhood shown."
+    )
+    return " ".join(parts)
+
+
+def map_table(sel: Selection) -> pd.DataFrame:
+    """The neighbourhoods :func:`build_map` draws for ``sel`` with the values it colours them
+    by and its tooltips show, most deprived first (index: LSOA code)."""
+    shown = filter_lsoas(common.lsoas(sel.vintage), sel)
+    d = sel.decile_domain
+    label = DOMAIN_LABELS[d]
+    cols = {
+        "lsoa_name": "Neighbourhood (LSOA)",
+        "borough_name": "Borough",
+        f"{d}_decile": f"{label} decile (1 = most deprived 10%)",
+        f"{d}_rank": f"{label} rank in England (1 = most deprived)",
+        f"{d}_score": f"{label} score",
+        "population": "Population (Census 2021)"
+        if sel.vintage == "iod2025"
+        else "Population (mid-2020)",
+        "ha_households": f"Housing association households ({_census(sel)})",
+        "ha_share": "% of households renting from a housing association",
+    }
+    table = shown[[c for c in cols if c in shown.columns]]
+    if "ha_share" in table.columns:
+        table = table.assign(ha_share=web.ha_percent(table))
+    order = "ha_share" if sel.domain == "ha_share" and "ha_share" in table else f"{d}_rank"
+    table = table.sort_values(order, ascending=order != "ha_share")
+    return pd.DataFrame(table).rename(columns=cols).rename_axis("LSOA code")

@@ -13,8 +13,30 @@ from geo.data.indicators import DOMAIN_LABELS, SCORE_UNITS
 st.title("Data and method")
 
 st.header("Sources and licences")
+
+
+def _table_as_list(text: str) -> str:
+    """Markdown ``text`` with its table written as a list, one item per row with each cell
+    named by its column: a five-column table of long text was cut off on a narrow screen
+    (WCAG 1.4.10, reflow at 320 px); a list wraps at any width and reads the same."""
+    lines = text.splitlines()
+    rows = [line for line in lines if line.startswith("|")]
+    if len(rows) < 3:
+        return text
+    cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
+    header, body = cells[0], cells[2:]
+    items = [
+        f"- **{row[0]}**: {row[1]}. "
+        + " ".join(f"*{name}:* {value}." for name, value in zip(header[2:], row[2:], strict=True))
+        for row in body
+    ]
+    start = lines.index(rows[0])
+    return "\n".join([*lines[:start], *items, *lines[start + len(rows) :]])
+
+
 st.markdown(
-    """
+    _table_as_list(
+        """
 | Layer | What it counts | Source | Vintage | Licence |
 | --- | --- | --- | --- | --- |
 | Neighbourhoods (LSOA 2021) | 4,994 London LSOAs | Office for National Statistics, LSOA 2021 boundaries (generalised 20 m, BGC V3), cut to London | Census 2021 geography | OGL v3.0 |
@@ -76,6 +98,7 @@ supported housing** by location, and no official list of **housing association h
 landlord** (the Regulator of Social Housing's stock returns are not published at address level):
 upload your own stock list. Your uploads stay in your browser session only.
 """
+    )
 )
 
 st.header("How each figure is computed")

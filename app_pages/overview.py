@@ -29,7 +29,12 @@ area = "the selected boroughs" if sel.boroughs else "London"
 # browser first and its frame starts loading sooner (bench/bench_app.py, first map paint).
 figures = st.container()
 m = mapping.build_map(sel, stock=st.session_state.get("stock"), bundled_layers=True)
-mapping.show_map(m, key="overview_map")
+mapping.show_map(
+    m,
+    key="overview_map",
+    description=mapping.describe_map(sel, stock=st.session_state.get("stock")),
+    table=lambda: mapping.map_table(sel),
+)
 with figures:
     c1, c2, c3 = st.columns(3)
     c1.metric("Neighbourhoods shown", f"{len(shown):,}", help=f"of {len(lsoas):,} in London")
@@ -92,6 +97,7 @@ if compare.open:
                     else f" The map shows {INDICATOR_LABELS[sel.domain].lower()}; the borough figures "
                     "for it are in the table on the right."
                 )
+                + " The chart's figures are the table's '% LSOAs most deprived 10%' column."
             )
             chart_data = table.assign(
                 selected=table.index.isin(sel.boroughs) if sel.boroughs else True
@@ -118,7 +124,15 @@ if compare.open:
                         alt.Tooltip("avg_score_rank:Q", title="Rank in London (1 = most deprived)"),
                     ],
                 )
-                .properties(height=33 * 19)
+                .properties(
+                    height=33 * 19,
+                    # the chart's text alternative (Vega's aria description of the chart)
+                    description=(
+                        "Bar chart: share of each of the 33 boroughs' neighbourhoods in "
+                        f"England's most deprived 10% ({DOMAIN_LABELS[dd]}), highest first; "
+                        "the borough table beside it holds the same figures."
+                    ),
+                )
             )
             st.altair_chart(chart, width="stretch")
 

@@ -131,5 +131,10 @@ if places is not None:
 m = mapping.build_map(
     sel, stock=st.session_state.get("stock"), bundled_layers=True, show_places={"upload": True}
 )
-mapping.show_map(m, key="services_map")
+mapping.show_map(
+    m,
+    key="services_map",
+    description=mapping.describe_map(sel, stock=st.session_state.get("stock")),
+    table=lambda: mapping.map_table(sel),
+)
 common.sources_caption()

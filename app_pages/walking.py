@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from geo.analysis.walkaccess import AccessModel
@@ -52,3 +53,20 @@ def caption(model: AccessModel, detour: float, distance: str, covered_names: str
             "(street network switched off in the settings)."
         )
     )
+
+
+def reach_tooltips(
+    layer: pd.DataFrame, table: pd.DataFrame, catchment: float, theme_words: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The gap map's layer with the residents' reach and walk (services only, not link
+    workers), and their tooltip headings."""
+    if "reach_share" not in table.columns:
+        return layer, {}
+    layer = layer.assign(
+        reach_pct=(table["reach_share"].reindex(layer.index) * 100).round(),
+        nearest_walk=table["nearest_m"].reindex(layer.index).round(-1),
+    )
+    return layer, {
+        "reach_pct": f"Residents with a place within {catchment:,.0f} m ({theme_words}), %",
+        "nearest_walk": f"Median resident's walk to the nearest place ({theme_words}), m",
+    }

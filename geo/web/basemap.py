@@ -13,7 +13,7 @@ import geopandas as gpd
 import xyzservices.providers
 from folium.utilities import JsCode
 
-from geo.web.elements import StaticOutlines, UpdateGroup, ensure_css
+from geo.web.elements import StaticOutlines, UpdateGroup, ZoomableMap, ensure_css
 from geo.web.encode import class_table, static_positions
 from geo.web.format import format_column
 from geo.web.geometry import feature_collection, label_points, to_wgs84
@@ -116,7 +116,7 @@ def base_map(
         raise ValueError(f"bounds must be finite (minx, miny, maxx, maxy), got {bounds!r}")
     if carto_api_key is None:
         carto_api_key = os.environ.get("CARTO_API_KEY") or None
-    m = folium.Map(
+    m = ZoomableMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=10,
         tiles=None,

@@ -67,6 +67,10 @@ _SCHEMES = {
     "equalinterval": "EqualInterval",
 }
 _POLYGON_LINE = {"color": "#ffffff", "weight": 0.3, "opacity": 0.6}
+#: The outline of an emphasised class (the biggest gaps): colour is never the only carrier of
+#: that class's meaning (WCAG 1.4.1), as some of its neighbours in the palette come close to it
+#: for colour-blind readers (tests/web/test_palettes.py).
+STRONG_LINE = {"color": "#000000", "weight": 1.6, "opacity": 0.95}
 _FILL_OPACITY = 0.75
 
 _TOOLTIP_STYLE = "font-size: 12px; max-width: 320px; white-space: normal;"
@@ -74,13 +78,17 @@ _TOOLTIP_STYLE = "font-size: 12px; max-width: 320px; white-space: normal;"
 
 # Polygon styling in the browser: the fill comes from the feature's ``c`` property.
 _POLYGON_STYLE_JS = (
-    "function (feature) {{ return {{fillColor: feature.properties.c, fillOpacity: {fo}, "
-    "color: {color}, weight: {weight}, opacity: {opacity}}}; }}"
+    "function (feature) {{ var s = feature.properties.s; return {{fillColor: "
+    "feature.properties.c, fillOpacity: {fo}, color: s ? {scolor} : {color}, "
+    "weight: s ? {sweight} : {weight}, opacity: s ? {sopacity} : {opacity}}}; }}"
 ).format(
     fo=_FILL_OPACITY,
     color=json.dumps(_POLYGON_LINE["color"]),
     weight=_POLYGON_LINE["weight"],
     opacity=_POLYGON_LINE["opacity"],
+    scolor=json.dumps(STRONG_LINE["color"]),
+    sweight=STRONG_LINE["weight"],
+    sopacity=STRONG_LINE["opacity"],
 )
 _POLYGON_HOVER_JS = (
     "function (feature, layer) {{\n"
@@ -89,24 +97,19 @@ _POLYGON_HOVER_JS = (
     "    e.target.bringToFront();\n"
     "  }});\n"
     "  layer.on('mouseout', function (e) {{\n"
-    "    e.target.setStyle({{color: {color}, weight: {weight}, opacity: {opacity}}});\n"
+    "    var s = feature.properties.s;\n"
+    "    e.target.setStyle({{color: s ? {scolor} : {color}, weight: s ? {sweight} : {weight},"
+    " opacity: s ? {sopacity} : {opacity}}});\n"
     "  }});\n"
     "}}"
 ).format(
     color=json.dumps(_POLYGON_LINE["color"]),
     weight=_POLYGON_LINE["weight"],
     opacity=_POLYGON_LINE["opacity"],
+    scolor=json.dumps(STRONG_LINE["color"]),
+    sweight=STRONG_LINE["weight"],
+    sopacity=STRONG_LINE["opacity"],
 )
-
-
-# --------------------------------------------------------------------------------------------
-# private helpers: formatting and escaping
-# --------------------------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------------------------
-# private helpers: geometry and GeoJSON
-# --------------------------------------------------------------------------------------------
 
 
 def _static_polygon_layer(
@@ -116,6 +119,7 @@ def _static_polygon_layer(
     name: str,
     show: bool,
     geometry: WebLayer,
+    strong: frozenset[str] = frozenset(),
 ) -> StaticPolygons:
     """The static-geometry version of :func:`_polygon_layer`: a class per feature, a palette
     and the tooltip columns; the shapes come from ``geometry.url`` in the browser."""
@@ -133,6 +137,9 @@ def _static_polygon_layer(
         "line": dict(_POLYGON_LINE),
         "fields": static_fields(gdf, tooltip_fields, geometry, order),
     }
+    if strong:
+        spec["strong"] = [i for i, c in enumerate(palette) if c in strong]
+        spec["strong_line"] = dict(STRONG_LINE)
     return StaticPolygons(spec, name=fmt(name), show=show)
 
 
@@ -143,14 +150,18 @@ def _polygon_layer(
     name: str,
     show: bool,
     geometry: WebLayer | None = None,
+    strong: frozenset[str] = frozenset(),
 ) -> folium.map.Layer:
     """One layer filled with ``colours`` (one per row) and an escaped tooltip: GeoJson with
-    the features embedded, or (``geometry`` given) shapes from a static file."""
+    the features embedded, or (``geometry`` given) shapes from a static file. Areas filled
+    with a colour in ``strong`` get a dark outline (:data:`STRONG_LINE`)."""
     if geometry is not None:
-        return _static_polygon_layer(gdf, colours, tooltip_fields, name, show, geometry)
+        return _static_polygon_layer(gdf, colours, tooltip_fields, name, show, geometry, strong)
     values = field_values(gdf, tooltip_fields)
     keys = tooltip_keys(tooltip_fields)
     props: dict[str, Sequence[Any]] = {"c": list(colours)}
+    if strong:
+        props["s"] = [1 if c.lower() in strong else 0 for c in colours]
     props.update({k: values[f] for k, f in zip(keys, tooltip_fields, strict=True)})
     data = feature_collection(gdf, props)
     tooltip = None
@@ -437,30 +448,40 @@ def _bivariate_legend(
     x_label: str,
     y_label: str,
     no_data: bool,
+    outlined: str | None = None,
 ) -> str:
-    rows = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="background:{check_colour(colours[key])}" '
+    def cell(key: str) -> str:
+        strong = ' class="spm-strong"' if key == outlined else ""
+        return (
+            f'<td style="background:{check_colour(colours[key])}"{strong} '
             f'title="{fmt(labels.get(key, key))}"></td>'
-            for key in row
         )
-        + "</tr>"
-        for row in grid
+
+    rows = "".join("<tr>" + "".join(cell(key) for key in row) + "</tr>" for row in grid)
+    # the grid as words for those who cannot see it (the cells carry colour only)
+    words = "; ".join(
+        f"row {r + 1}, column {c + 1}: {labels.get(key, key)}"
+        for r, row in enumerate(grid)
+        for c, key in enumerate(row)
+    )
+    described = f"{y_label} rising upwards, {x_label.lower()} rising to the right. {words}." + (
+        f" {labels.get(outlined, outlined)} areas are outlined in black." if outlined else ""
     )
     parts = [
         f'<div class="spm-legend-title">{fmt(title)}</div>',
         '<div class="spm-bivar">',
-        f'<div class="spm-bivar-y">{fmt(y_label)} &rarr;</div>',
-        f'<table class="spm-bivar-grid">{rows}</table>',
-        f'<div class="spm-bivar-x">{fmt(x_label)} &rarr;</div>',
+        f'<div class="spm-bivar-y" aria-hidden="true">{fmt(y_label)} &rarr;</div>',
+        f'<table class="spm-bivar-grid" role="img" aria-label="{fmt(described)}">{rows}</table>',
+        f'<div class="spm-bivar-x" aria-hidden="true">{fmt(x_label)} &rarr;</div>',
         "</div>",
     ]
     for key in (grid[0][0], grid[2][2]):  # name the two extreme classes
         if key in labels:
+            swatch = "spm-swatch spm-strong" if key == outlined else "spm-swatch"
+            note = " (outlined)" if key == outlined else ""
             parts.append(
-                f'<div class="spm-legend-row"><span class="spm-swatch" style="background:'
-                f'{check_colour(colours[key])}"></span><span>{fmt(labels[key])}</span></div>'
+                f'<div class="spm-legend-row"><span class="{swatch}" style="background:'
+                f'{check_colour(colours[key])}"></span><span>{fmt(labels[key] + note)}</span></div>'
             )
     if no_data:
         parts.append(
@@ -486,6 +507,7 @@ def add_bivariate(
     show: bool = True,
     legend_position: str = "bottomright",
     geometry: WebLayer | None = None,
+    outline_top_left: bool = True,
 ) -> folium.map.Layer:
     """A 3x3 bivariate choropleth (need x access) with a 3x3 grid legend inside the map.
 
@@ -518,6 +540,10 @@ def add_bivariate(
         Leaflet control corner for the legend.
     geometry
         A static geometry file with every row's code (see :func:`add_choropleth`).
+    outline_top_left
+        Outline the areas of the grid's top-left class (highest need, lowest access: the
+        biggest gaps) in black, here and in the legend, so that class does not rest on colour
+        alone.
 
     Returns
     -------
@@ -547,10 +573,19 @@ def add_bivariate(
     label_col = "__spm_class_label"
     frame = gdf.assign(**{label_col: [None if c is None else labels.get(c, c) for c in keys]})
     fields = {**tooltip_fields, label_col: title or name}
-    layer = _polygon_layer(frame, fill, fields, name, show, geometry)
+    outlined = grid[0][0] if outline_top_left else None
+    strong = frozenset({colours[outlined]}) if outlined else frozenset()
+    layer = _polygon_layer(frame, fill, fields, name, show, geometry, strong)
     layer.add_to(m)
     legend = _bivariate_legend(
-        title or name, grid, colours, labels, x_label, y_label, any(c is None for c in keys)
+        title or name,
+        grid,
+        colours,
+        labels,
+        x_label,
+        y_label,
+        any(c is None for c in keys),
+        outlined,
     )
     add_legend_control(m, legend, layer, legend_position)
     return layer

@@ -6,6 +6,7 @@ layer visibility.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +50,7 @@ CSS = """
 .spm-bivar-x { grid-column: 2; font-size: 11px; text-align: center; }
 .spm-bivar-grid { border-collapse: collapse; }
 .spm-bivar-grid td { width: 22px; height: 22px; padding: 0; border: 1px solid #fff; }
+.spm-strong { outline: 2px solid #000; outline-offset: -3px; }
 .spm-borough-label div {
     position: absolute; transform: translate(-50%, -50%); width: 84px; text-align: center;
     font: 600 10px/1.1 Arial, Helvetica, sans-serif; color: #222; pointer-events: none;
@@ -336,3 +338,30 @@ def descendants(element: Element) -> list[Element]:
         out.append(child)
         out.extend(descendants(child))
     return out
+
+
+#: folium's map template declares a viewport that stops users zooming the page
+#: (``maximum-scale=1.0, user-scalable=no``: WCAG 1.4.4, axe rule "meta-viewport").
+_NO_ZOOM_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*user-scalable\s*=\s*no[^>]*>", re.I)
+
+
+class ZoomableMap(folium.Map):
+    """A :class:`folium.Map` whose page lets users zoom (no zoom-disabling viewport meta).
+
+    Its template calls folium's own ``header``, ``html`` and ``script`` macros and drops the
+    viewport declaration from the header, so everything else folium writes is unchanged. The
+    map frame streamlit-folium makes already declares ``width=device-width, initial-scale=1``.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}{{ this.folium_macro("header", kwargs) }}{% endmacro %}
+        {% macro html(this, kwargs) %}{{ this.folium_macro("html", kwargs) }}{% endmacro %}
+        {% macro script(this, kwargs) %}{{ this.folium_macro("script", kwargs) }}{% endmacro %}
+        """
+    )
+
+    def folium_macro(self, name: str, kwargs: dict) -> str:
+        """folium's own macro ``name`` for this map (the header without the viewport)."""
+        text = str(getattr(folium.Map._template.module, name)(self, kwargs))
+        return _NO_ZOOM_VIEWPORT.sub("", text) if name == "header" else text

@@ -7,6 +7,7 @@ grids of squares near Westminster with obviously synthetic codes and names.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -1149,3 +1150,58 @@ def test_publish_points_moves_large_embedded_layers_into_a_file(points):
     base.get_root().render()
     update = "".join(st_folium._get_feature_group_string(g, base, i) for i, g in enumerate(groups))
     assert "/media/file1.bin" in update and "Synthetic 5" not in update
+
+
+# --------------------------------------------------------------------------------------------
+# accessibility: zoom, the gap grid in words, the biggest gaps not by colour alone
+# --------------------------------------------------------------------------------------------
+def test_map_page_lets_users_zoom():
+    """folium's template forbids zooming the page (WCAG 1.4.4); the base map's does not, and
+    keeps everything else folium writes in its header."""
+    m = web.base_map()
+    assert isinstance(m, folium.Map)
+    page = _render(m)
+    assert "user-scalable" not in page and "maximum-scale" not in page
+    plain = folium.Map(location=[51.5, -0.1], zoom_start=10, tiles=None)
+    plain_header = plain.get_root().render()
+    assert "user-scalable=no" in plain_header  # what folium itself would send
+    assert f"#{m.get_name()} {{" in page and ".leaflet-container" in page
+    assert "L_NO_TOUCH" in page
+
+
+def test_bivariate_biggest_gaps_outlined_and_grid_described(lsoas):
+    classes = ["3-1", "1-3", "2-2", "3-2", None] * 4
+    lsoas["gap"] = classes
+    m = web.base_map()
+    layer = web.add_bivariate(m, lsoas, "gap", _BIV_COLOURS, _BIV_LABELS)
+    strong = {f["id"]: f["properties"]["s"] for f in layer.data["features"]}
+    for code, cls in zip(lsoas.index, classes, strict=True):
+        assert strong[code] == (1 if cls == "3-1" else 0)
+    (legend,) = _legends(m)
+    label = re.search(r'role="img" aria-label="([^"]*)"', legend.html).group(1)
+    for key in _BIV_COLOURS:  # every class of the grid named in the words
+        assert html.escape(_BIV_LABELS[key], quote=True) in label
+    assert "outlined in black" in label
+    assert legend.html.count('class="spm-strong"') == 1  # the top-left cell
+    assert "Higher need, lower access (outlined)" in legend.html
+    # without the option nothing is outlined
+    m2 = web.base_map()
+    plain = web.add_bivariate(m2, lsoas, "gap", _BIV_COLOURS, _BIV_LABELS, outline_top_left=False)
+    assert all("s" not in f["properties"] for f in plain.data["features"])
+
+
+def test_static_bivariate_sends_the_outlined_class(london):
+    lsoas, _, shapes, _ = london
+    gap = pytest.importorskip("geo.analysis.gap")
+    frame = lsoas.assign(gap=[list(gap.BIVARIATE_COLOURS)[i % 9] for i in range(len(lsoas))])
+    layer = web.add_bivariate(
+        web.base_map(),
+        frame,
+        "gap",
+        gap.BIVARIATE_COLOURS,
+        gap.BIVARIATE_LABELS,
+        geometry=shapes,
+    )
+    spec = layer.spec
+    assert [spec["palette"][i] for i in spec["strong"]] == [gap.BIVARIATE_COLOURS["3-1"]]
+    assert spec["strong_line"]["color"] == "#000000"
