@@ -257,15 +257,22 @@ if common.mode_caption("services") and places is not None:
     st.dataframe(counts, hide_index=True, width="stretch")
 
 st.subheader("Top gap neighbourhoods")
+_detour = common.detour_default() or float("nan")
+_covered = (
+    ", ".join(common.streets().report.get("covered_borough_names", []))
+    if common.streets() is not None
+    else "no borough"
+)
 mine = st.session_state.get("services")
 if common.data_mode() == "both" and (mine is None or not len(mine)):
     gaps_all = common.bundled_gaps(sel.vintage)
 else:
-    sup = common.supply()
+    detour = common.detour_default()
+    model = common.access_model(None, detour) if detour is not None else None
     gaps_all = None
-    if sup is not None:
-        params = gv.GapParams(vintage=sel.vintage)
-        gaps_all = gv.compute_gaps(common.lsoas(sel.vintage), gv.prepare_services(sup), params)
+    if model is not None:
+        params = gv.GapParams(vintage=sel.vintage, detour=detour)
+        gaps_all = gv.compute_gaps(common.lsoas(sel.vintage), model, params)
 top_gaps = None
 if gaps_all is not None:
     top_gaps = gv.display_table(gaps_all, gv.GapParams(vintage=sel.vintage), (code,)).head(10)
@@ -281,15 +288,19 @@ if gaps_all is not None:
             "Reason",
             "Need percentile",
             "Access percentile",
+            "Residents with a place within 800 m",
+            "Median resident's walk to the nearest place (m)",
             "Link-worker FTE per 10,000 residents (by registration)",
         )
         or c.startswith("Housing association households")
     ]
     top_gaps = top_gaps[keep]
     st.caption(
-        "Default gap finder settings: all themes, 800 m walking catchment (straight line x "
-        "1.3), need = health, income and employment equally; ranks are London-wide. Open the "
-        "Gap finder to change them."
+        "Default gap finder settings: all themes, 800 m walking catchment measured from where "
+        "people live (Census 2021 Output Areas, weighted by residents): on the OpenStreetMap "
+        f"streets in {_covered} (© OpenStreetMap contributors, ODbL), elsewhere straight line x "
+        f"{_detour:.2f} (the detour measured there); need = health, income and employment "
+        "equally; ranks are London-wide. Open the Gap finder to change them."
     )
     st.dataframe(
         top_gaps,
@@ -327,7 +338,8 @@ st.download_button(
         parameters={
             "Deciles shown": f"{sel.deciles[0]}-{sel.deciles[1]}",
             "Data used": provision.MODES[common.data_mode()],
-            "Gap settings": "all themes, 800 m walking (x1.3 detour), need = health, income, "
+            "Gap settings": f"all themes, 800 m walking from where people live (streets in "
+            f"{_covered}, elsewhere straight line x {_detour:.2f}), need = health, income, "
             "employment",
         },
         housing=row if "ha_households" in row.index else None,

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.analysis import gapview as gv
-from geo.analysis import provision, registration
+from geo.analysis import provision, registration, walkaccess
 from geo.analysis.selection import MEASURE_LABELS, Selection, from_query, icb_boroughs
 from geo.data import io
 from geo.data.directory import CATEGORIES, NO_OPEN_DATA
@@ -31,7 +31,9 @@ SOURCES_SHORT = (
     "(libraries, 2023), GLA (community centres, 2022), OS Open Greenspace (parks, 2019), "
     "OpenStreetMap contributors (places of worship, 2019, ODbL), DWP (Jobcentre Plus, 2016), "
     "Give Food (givefood.org.uk; food banks, 2024), Co-operatives UK (credit unions, 2023, "
-    "ODC-By 1.0). Public transport: TfL PTAL 2015. "
+    "ODC-By 1.0). Public transport: TfL PTAL 2015. Where people live: ONS Output Area "
+    "population-weighted centroids and Census 2021 (TS001). Walking network: OpenStreetMap "
+    "contributors (Camden, 2021, ODbL). "
     "Contains National Statistics data © Crown copyright and database right. Contains Ordnance "
     "Survey data © Crown copyright and database right. Open Government Licence v3.0."
 )
@@ -151,14 +153,87 @@ def icbs() -> pd.DataFrame | None:
     return _load(io.load_icbs)
 
 
+# --------------------------------------------------------------------------------------------
+# walking access: Output Areas, the street network, the measured detour (geo.analysis.walkaccess)
+# --------------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def oas() -> pd.DataFrame | None:
+    """The London Output Areas (where people live); shared read-only."""
+    return _load(io.load_oas)
+
+
+@st.cache_resource(show_spinner=False)
+def streets() -> walkaccess.Streets | None:
+    """The street network the build made, the area it covers and the measured detour."""
+    report = _load(io.load_detour)
+    network = _load(io.load_walk_network)
+    if report is None or network is None:
+        return None
+    return walkaccess.streets_context(network, io.load_boroughs("iod2025"), report)
+
+
+def detour_default() -> float | None:
+    """The detour factor measured by the build (None when no street data is installed)."""
+    context = streets()
+    return None if context is None else context.detour
+
+
+@st.cache_resource(show_spinner="Measuring walking distances from every Output Area…")
+def bundled_model(detour: float, distance: str = "streets") -> walkaccess.AccessModel | None:
+    """The bundled directory's access model for one detour (shared read-only, per process)."""
+    sup, areas = bundled_supply(), oas()
+    if sup is None or areas is None:
+        return None
+    return walkaccess.bundled_model(
+        areas, sup, streets(), _load(io.load_oa_place_network), detour=detour, distance=distance
+    )
+
+
+def upload_model(detour: float, distance: str = "streets") -> walkaccess.AccessModel | None:
+    """The access model of the session's uploaded services, measured once per upload, detour
+    and distance (kept in the session only)."""
+    mine = st.session_state.get("services")
+    areas = oas()
+    if mine is None or not len(mine) or areas is None:
+        return None
+    key = (gv.frame_digest(mine), detour, distance)
+    held = st.session_state.get("_upload_model")
+    if held is not None and held[0] == key:
+        return held[1]
+    points = provision.access_supply(provision.combine(None, mine, "mine"), park_edges())
+    model = walkaccess.upload_model(areas, points, streets(), detour=detour, distance=distance)
+    st.session_state["_upload_model"] = (key, model)
+    return model
+
+
+def access_model(
+    mode: str | None, detour: float, distance: str = "streets"
+) -> walkaccess.AccessModel | None:
+    """The access model of the places the pages use (bundled and/or mine, per the data mode)."""
+    mode = mode or data_mode()
+    mine = upload_model(detour, distance)
+    bundled = bundled_model(detour, distance) if mode == "both" else None
+    if bundled is not None and mine is not None:
+        key = (id(bundled), id(mine))
+        held = st.session_state.get("_combined_model")
+        if held is not None and held[0] == key:
+            return held[1]
+        combined = walkaccess.combine(bundled, mine)
+        st.session_state["_combined_model"] = (key, combined, bundled, mine)
+        return combined
+    return bundled if bundled is not None else mine
+
+
 @st.cache_data(show_spinner="Measuring need and access across London…")
 def bundled_gaps(vintage: str) -> pd.DataFrame | None:
-    """The gap table with default settings on the bundled directory (all themes, 800 m)."""
-    sup = bundled_supply()
-    if sup is None:
+    """The gap table with default settings on the bundled directory (all themes, 800 m, the
+    measured detour)."""
+    detour = detour_default()
+    model = bundled_model(detour) if detour is not None else None
+    if model is None:
         return None
-    params = gv.GapParams(vintage=vintage)
-    table = gv.compute_gaps(lsoas(vintage), sup, params)
+    params = gv.GapParams(vintage=vintage, detour=detour)
+    table = gv.compute_gaps(lsoas(vintage), model, params)
     return registration.add_registration(table, lw_by_registration(vintage))
 
 

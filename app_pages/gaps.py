@@ -1,6 +1,7 @@
 """Gap finder: neighbourhoods where need is high and community services within reach are few.
 
-Need (a weighted index of IoD domains) and access (E2SFCA of the uploaded services) are computed
+Need (a weighted index of IoD domains) and access (E2SFCA, measured from the Census 2021 Output
+Areas where people live and weighted by their residents: geo.analysis.walkaccess) are computed
 over all London LSOAs, so percentiles, gaps and ranks are London-wide; the table and map show
 the boroughs selected in the sidebar. Uploaded data stays in this session: results are kept in
 ``st.session_state`` under a digest of the data and the parameters, never in a process-wide
@@ -18,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, mapping
+from app_pages import common, gaptable, mapping, walking
 from geo import web
 from geo.analysis import gap, provision, registration
 from geo.analysis import gapview as gv
@@ -29,7 +30,6 @@ from geo.data.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.data.ptal import at_most
 from geo.outputs.export import safe_csv, safe_geojson
 
-REASON_WIDTH = 640  # px: reasons are long and their end (the services) matters most
 SHOW_SERVICES_UP_TO = 300  # London-wide, more services than this start hidden on the map
 PILOT_LABEL_STYLE = (
     "width:22px;height:22px;border-radius:50%;background:#fff;border:2px solid #000;"
@@ -46,7 +46,18 @@ has_stock = stock is not None and len(stock) > 0
 uncovered = provision.uncovered_themes(raw_services, NO_OPEN_DATA)
 LW = "link_workers"
 
+street_data = common.streets()
+measured_detour = common.detour_default()
+if measured_detour is None:
+    st.error(
+        "The walking-access data (Output Areas, street network, measured detour) is not "
+        "installed. Run `python -m geo build` to make it."
+    )
+    st.stop()
+covered_names = ", ".join(street_data.report.get("covered_borough_names", [])) or "no borough"
+
 bor = common.boroughs(sel.vintage)
+lsoas = common.lsoas(sel.vintage)
 borough_names = bor["borough_name"].to_dict()
 area = ", ".join(borough_names.get(b, b) for b in sel.boroughs) if sel.boroughs else "London"
 
@@ -86,7 +97,8 @@ st.info(
 # --------------------------------------------------------------------------------------------
 DEFAULTS: dict[str, Any] = {
     "gaps_catchment": 800,
-    "gaps_detour": 1.3,
+    "gaps_detour": measured_detour,
+    "gaps_distance": "streets",
     "gaps_decay": "step",
     "gaps_demand": "population",
     "gaps_ha": False,
@@ -116,19 +128,10 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         options=list(gv.CATCHMENTS),
         format_func=lambda m: f"{m:,} m (~{round(m / 80)} min)",
         key="gaps_catchment",
-        help="Services within this walking distance count as 'in reach' (800 m is about a "
-        "10 minute walk). Walking distance = straight line x detour factor.",
+        help="Places within this walking distance of where people live count as 'in reach' "
+        "(800 m is about a 10 minute walk).",
     )
-    c1.number_input(
-        "Detour factor",
-        min_value=1.0,
-        max_value=2.0,
-        step=0.05,
-        format="%.2f",
-        key="gaps_detour",
-        help="Walking route / straight line. 1.3 is usual in dense street grids; 1 = as the "
-        "crow flies.",
-    )
+    walking.settings(c1, covered_names, measured_detour)
     c2.radio(
         "Distance decay",
         options=list(gv.DECAY_LABELS),
@@ -136,12 +139,22 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         key="gaps_decay",
         help="How a service's weight falls with distance inside the catchment (E2SFCA).",
     )
+    demand_options = [k for k in gv.DEMAND_LABELS if k in lsoas.columns]
+    if st.session_state["gaps_demand"] not in demand_options:
+        st.session_state["gaps_demand"] = "population"
     c3.radio(
         "Demand (who needs the services)",
-        options=list(gv.DEMAND_LABELS),
+        options=demand_options,
         format_func=gv.DEMAND_LABELS.get,
         key="gaps_demand",
-        help="Population sharing each service in the access measure (ONS mid-2020).",
+        help="People sharing each place in the access measure, counted where they live: the "
+        "Census 2021 Output Areas (about 330 residents each).",
+    )
+    c3.caption(
+        "All residents are counted in each Output Area (Census 2021). Residents aged 65+ and "
+        "disabled residents are published per neighbourhood (LSOA) only, so each "
+        "neighbourhood's count is spread over its Output Areas in proportion to their "
+        "residents."
     )
     if has_capacity:
         c3.checkbox(
@@ -228,6 +241,7 @@ params = gv.GapParams(
     theme=sel.theme,
     catchment=float(st.session_state["gaps_catchment"]),
     detour=float(st.session_state["gaps_detour"]),
+    distance=st.session_state["gaps_distance"],
     decay=st.session_state["gaps_decay"],
     demand=st.session_state["gaps_demand"],
     weights=tuple(weights.items()),
@@ -236,7 +250,13 @@ params = gv.GapParams(
 )
 st.caption(
     f"{VINTAGES[sel.vintage]['label']} · theme: **{sel.theme}** (change in the sidebar) · "
-    f"catchment {params.catchment:,.0f} m, detour x{params.detour:.2f}, {params.decay} decay · "
+    f"catchment {params.catchment:,.0f} m, "
+    + (
+        f"walking on the streets in {covered_names}, elsewhere straight line x{params.detour:.2f}"
+        if params.distance == "streets"
+        else f"straight line x{params.detour:.2f} everywhere"
+    )
+    + f", {params.decay} decay · "
     f"demand: {gv.DEMAND_LABELS[params.demand].lower()}"
     + (f" · HA boost {params.ha_boost:.1f}" if use_ha else "")
 )
@@ -255,7 +275,6 @@ def _per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
     return value
 
 
-lsoas = common.lsoas(sel.vintage)
 stock_key = gv.frame_digest(stock) if has_stock else "none"
 mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
 no_data_theme = sel.theme in uncovered and measure != LW
@@ -283,12 +302,11 @@ elif has_services and not no_data_theme:
     services = gv.prepare_services(raw_services)
     services_key = mine_key
     with st.spinner("Measuring need and access across London…"):
+        model = common.access_model(mode, params.detour, params.distance)
         table = _per_session(
             "_gaps_table",
             (services_key, stock_key, params),
-            lambda: registration.add_registration(
-                gv.compute_gaps(lsoas, services, params, homes), lw
-            ),
+            lambda: registration.add_registration(gv.compute_gaps(lsoas, model, params, homes), lw),
         )
     in_theme = gv.in_theme(services, sel.theme)
 else:
@@ -326,6 +344,12 @@ meta["access_to"] = (
     else "services and places of the theme (bundled directory per category source and "
     "vintage, and/or your upload); parks measured to their nearest edge"
 )
+meta["walking_distance"] = (
+    f"OpenStreetMap street network (© OpenStreetMap contributors, ODbL) where it covers both "
+    f"ends ({covered_names}); straight line x {params.detour:.2f} elsewhere"
+    if params.distance == "streets"
+    else f"straight line x {params.detour:.2f} everywhere"
+)
 slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{area}_{sel.theme}").strip("_")[:80]
 
 st.caption(
@@ -336,42 +360,6 @@ st.caption(
     + "). The sidebar's indicator, measure and decile filters do not apply here: the need "
     "index replaces them."
 )
-
-
-def _column_config(frame: pd.DataFrame) -> dict[str, Any]:
-    cfg: dict[str, Any] = {
-        "Gap": st.column_config.NumberColumn(
-            help="Need percentile minus access percentile (-1 to +1; higher = bigger gap)",
-            format="%.2f",
-        ),
-        "Need index": st.column_config.NumberColumn(
-            help="Weighted deprivation, in standard deviations from London's average",
-            format="%.2f",
-        ),
-        "Need percentile": st.column_config.NumberColumn(
-            help="Share of London neighbourhoods with lower need (0 to 1)", format="%.2f"
-        ),
-        "Access percentile": st.column_config.NumberColumn(
-            help="Share of London neighbourhoods with lower access (0 to 1)", format="%.2f"
-        ),
-        "Neighbourhood": st.column_config.TextColumn(pinned=True),
-        "Reason": st.column_config.TextColumn(width=REASON_WIDTH),
-        "Why": st.column_config.TextColumn(width=REASON_WIDTH),
-        "Gap class": st.column_config.TextColumn(width="medium"),
-        "Population": st.column_config.NumberColumn(format="localized"),
-        "Population 65+": st.column_config.NumberColumn(format="localized"),
-    }
-    for col in frame.columns:
-        if col.startswith("Access (per"):
-            cfg[col] = st.column_config.NumberColumn(
-                help="E2SFCA: services (or places) per 1,000 people sharing them in reach",
-                format="%.3f",
-            )
-        elif col.startswith("Nearest"):
-            cfg[col] = st.column_config.NumberColumn(
-                help="Straight line x detour factor, metres", format="%d"
-            )
-    return {k: v for k, v in cfg.items() if k in frame.columns}
 
 
 def _downloads(frame: pd.DataFrame, what: str) -> None:
@@ -476,7 +464,7 @@ if not has_services or no_data_theme:
         "Neighbourhoods by need index, highest first (London rank 1 = highest need in London). "
         "'Why' names the domains in which the neighbourhood is among England's most deprived."
     )
-    st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
+    st.dataframe(shown, width="stretch", height=460, column_config=gaptable.column_config(shown))
     _downloads(shown, "this need table")
 
     st.header("Need map")
@@ -563,8 +551,10 @@ if measure == LW:
 st.header(f"Neighbourhoods ranked by gap: {area}")
 st.caption(
     "Biggest gap first. 'London rank' ranks all London neighbourhoods; the reason gives the "
-    "deprivation behind the need and the services within reach."
+    "deprivation behind the need and, for the residents, the places within reach."
 )
+if measure != LW:
+    walking.caption(model, params.detour, params.distance, covered_names)
 top = shown[shown["London rank"].notna()].head(5)
 st.markdown(
     "**Biggest gaps**\n"
@@ -574,8 +564,9 @@ st.markdown(
         for i, (_, row) in enumerate(top.iterrows(), start=1)
     )
 )
-st.dataframe(shown, width="stretch", height=460, column_config=_column_config(shown))
-_downloads(shown, "this table")
+# the table (thousands of rows, the largest message of the page) is filled in after the map
+# has been sent, so that a new selection repaints the map first
+table_slot = st.container()
 
 pilot_scope = lsoas[lsoas["borough_code"].isin(sel.boroughs)] if sel.boroughs else lsoas
 if ptal_on:
@@ -627,12 +618,13 @@ layer = layer.assign(
     gap=table["gap"].reindex(layer.index),
     need_pctl=(table["need_pct"].reindex(layer.index) * 100).round(),
     access_pctl=(table["access_pct"].reindex(layer.index) * 100).round(),
-    within=table[within_col].reindex(layer.index) if within_col in table else None,
+    within=table[within_col].reindex(layer.index).round(1) if within_col in table else None,
     lw_reg=table["lw_reg_per_10k"].reindex(layer.index).round(2)
     if "lw_reg_per_10k" in table
     else None,
 )
 theme_words = "any theme" if within_col == "within_all" else sel.theme
+layer, reach_fields = walking.reach_tooltips(layer, table, params.catchment, theme_words)
 web.add_bivariate(
     m,
     layer,
@@ -650,7 +642,11 @@ web.add_bivariate(
         **(
             {"lw_reg": "Link-worker FTE per 10,000 residents (by registration)"}
             if measure == LW
-            else {"within": f"Services within {params.catchment:,.0f} m ({theme_words})"}
+            else {
+                "within": f"Places within {params.catchment:,.0f} m of the average resident "
+                f"({theme_words})",
+                **reach_fields,
+            }
         ),
     },
     geometry=mapping.lsoa_geometry(sel, layer.index),
@@ -725,6 +721,9 @@ _finish_map(
     + "The table of neighbourhoods ranked by gap above lists every neighbourhood on the map "
     "with its gap class, need and access.",
 )
+with table_slot:
+    st.dataframe(shown, width="stretch", height=460, column_config=gaptable.column_config(shown))
+    _downloads(shown, "this table")
 
 st.header("Pilot finder")
 st.caption(

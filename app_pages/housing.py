@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping, upload_ui
-from geo.analysis import access, provision
+from geo.analysis import beyond as reach
 from geo.analysis import gapview as gv
+from geo.analysis import provision
 from geo.analysis.selection import Selection
 from geo.data.directory import NO_OPEN_DATA
-from geo.data.themes import THEMES
 from geo.outputs.export import safe_csv
 
 LABELS = {
@@ -35,6 +35,16 @@ LABELS = {
 }
 
 
+def _per_upload(slot: str, key: tuple, compute):
+    """The value kept in ``st.session_state[slot]`` for ``key`` (computed once per upload)."""
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == key:
+        return held[1]
+    value = compute()
+    st.session_state[slot] = (key, value)
+    return value
+
+
 def _show(frame: pd.DataFrame, **kwargs) -> None:
     """A table with readable headings."""
     st.dataframe(frame.rename(columns=LABELS), width="stretch", **kwargs)
@@ -54,20 +64,35 @@ catchment = st.select_slider(
     options=[400, 800, 1200, 1600],
     value=800,
     format_func=lambda m: f"{m} m (about {round(m / 80)} min walk)",
-    help="Straight-line distance x 1.3 (detour factor), a stated proxy for the walking route; "
-    "parks are measured to their nearest edge.",
+    help="Walking distance from where people live: on the OpenStreetMap streets where the "
+    "bundled network covers (see Data and method), elsewhere the straight line x the detour "
+    "factor measured there; parks are measured to their nearest edge.",
     key="housing_catchment",
 )
 has_places = common.mode_caption("services")
 supply = common.supply() if has_places else None
 uncovered = provision.uncovered_themes(supply, NO_OPEN_DATA)
+detour = common.detour_default()
+street_data = common.streets()
+model = common.access_model(None, detour) if has_places and detour is not None else None
+covered_names = (
+    ", ".join(street_data.report.get("covered_borough_names", []))
+    if street_data is not None
+    else "no borough"
+)
+walking_words = (
+    f"on the OpenStreetMap streets in {covered_names} (© OpenStreetMap contributors, ODbL), "
+    f"elsewhere the straight line x {detour:.2f} (the detour measured there)"
+    if detour is not None
+    else "not measured (no walking data installed)"
+)
 
 
 @st.cache_data(show_spinner="Counting households beyond reach…")
 def _census_beyond(catchment: float) -> pd.DataFrame:
     """Census baseline with the bundled directory only (shared across sessions)."""
-    return provision.ha_beyond_reach(
-        common.lsoas("iod2025"), common.bundled_supply(), catchment=catchment
+    return reach.ha_beyond_reach(
+        common.lsoas("iod2025"), common.bundled_model(detour), catchment=catchment
     )
 
 
@@ -75,7 +100,7 @@ def _beyond(catchment: float) -> pd.DataFrame:
     mine = st.session_state.get("services")
     if common.data_mode() == "both" and (mine is None or not len(mine)):
         return _census_beyond(catchment)
-    return provision.ha_beyond_reach(common.lsoas("iod2025"), supply, catchment=catchment)
+    return reach.ha_beyond_reach(common.lsoas("iod2025"), model, catchment=catchment)
 
 
 bor21 = common.boroughs("iod2025")
@@ -107,13 +132,16 @@ else:
         help=f"{bor21['ha_households_in_20'].sum() / total * 100:.1f}% of them; IMD 2025 "
         "deciles 1-2",
     )
-    beyond = _beyond(float(catchment)) if supply is not None else None
+    beyond = _beyond(float(catchment)) if model is not None else None
     baseline = provision.census_baseline(bor21, beyond, list(uncovered))
     st.subheader(f"Households beyond walking reach ({catchment:,} m) of each theme, by borough")
     st.caption(
-        f"'Beyond reach': no place of the theme within {catchment:,} m walking (straight line "
-        "x 1.3) of the neighbourhood's centre; each LSOA's households are counted at its "
-        "centre (the Census gives households per LSOA, not addresses). Places: "
+        f"'Beyond reach': no place of the theme within {catchment:,} m walking of where they "
+        "live. The Census gives households per neighbourhood (LSOA), not addresses, so each "
+        "neighbourhood's housing association households are counted beyond reach in "
+        "proportion to its residents beyond reach (residents counted in the Census 2021 "
+        f"Output Areas, at their population-weighted centres). Walking: {walking_words}. "
+        "Places: "
         + (
             "none (mine only, no upload)."
             if supply is None
@@ -144,7 +172,9 @@ else:
                 "homes=ONS Census 2021 TS054 (households renting from a housing association), OGL",
                 "deprivation=English Indices of Deprivation 2025 (MHCLG, OGL)",
                 f"catchment_m={catchment}",
-                "detour_factor=1.3",
+                f"walking={walking_words}",
+                "beyond_reach=an LSOA's households x share of its residents (Census 2021 "
+                "Output Areas) with no place of the theme within the catchment",
                 f"data_used={provision.MODES[common.data_mode()]}",
                 common.SOURCES_SHORT,
             ],
@@ -229,7 +259,7 @@ coverage = coverage.join(
         ["lsoa_name", "imd_decile", "health_decile", "income_decile", "employment_decile"]
     ].set_axis(stock.index)
 )
-if services is None or services.empty:
+if services is None or services.empty or model is None:
     st.warning(
         "No services or places are used (you chose *mine only* and have not uploaded a service "
         "directory), so services near your homes cannot be counted. Upload yours, or choose "
@@ -239,12 +269,17 @@ if services is None or services.empty:
         "app_pages/services.py", label="Upload a service directory", icon=":material/list:"
     )
 else:
-    facility = "facility" if "facility" in services.columns else None
-    by = "themes" if "themes" in services.columns else "theme"
-    within = access.services_within(
-        stock, services, catchment=catchment, by=by, themes=list(THEMES), facility_col=facility
+    within, nearest = _per_upload(
+        "_housing_home_measures",
+        (
+            gv.frame_digest(stock),
+            common.data_mode(),
+            gv.frame_digest(st.session_state.get("services")),
+            catchment,
+            detour,
+        ),
+        lambda: reach.home_measures(stock, model, street_data, catchment=float(catchment)),
     )
-    nearest = access.nearest_service(stock, services, by=by, themes=list(THEMES))
     coverage = coverage.join(within.add_prefix("services_within_")).join(
         nearest.round(0).add_prefix("nearest_m_")
     )
@@ -258,10 +293,13 @@ else:
     st.caption(
         f"Homes (yours) and housing association households (Census 2021) in England's most "
         f"deprived 10% / 20% (IMD 2025) and beyond {catchment:,} m walking of each theme. Your "
-        "homes are measured from their own location, Census households from their "
-        "neighbourhood's centre."
+        "homes are measured from their own location; Census households are counted beyond "
+        "reach in proportion to their neighbourhood's residents beyond reach (Output Areas). "
+        f"Walking: {walking_words}."
     )
-    mine_beyond = provision.homes_beyond_reach(stock, services, catchment=catchment)
+    mine_beyond = reach.homes_beyond_reach(
+        stock, within, [t for t in provision.SERVICE_THEMES if t not in uncovered]
+    )
     census_beyond = _beyond(float(catchment))
     side = provision.homes_vs_baseline(
         stock, lsoas, mine_beyond, bor21, census_beyond, uncovered=uncovered
@@ -280,8 +318,8 @@ else:
     st.subheader("All your homes: services nearby and nearest, by theme")
     st.caption(
         "'Services within' counts places within the walking distance above (parks to their "
-        "nearest edge); 'nearest m' is the walking-distance proxy to the nearest place of that "
-        "theme (blank: none used)."
+        "nearest edge); 'nearest m' is the walking distance to the nearest place of that theme "
+        f"(blank: none used). Walking: {walking_words}."
     )
     _show(coverage.head(5000), hide_index=True)
     if len(coverage) > 5000:
@@ -293,7 +331,7 @@ st.download_button(
         coverage.reset_index(drop=True),
         header_lines=[
             f"catchment_m={catchment}",
-            "detour_factor=1.3",
+            f"walking={walking_words}",
             f"places_used={gv.count_places(services)}",
             f"data_used={provision.MODES[common.data_mode()]}",
             "deprivation=English Indices of Deprivation 2025 (MHCLG, OGL)",

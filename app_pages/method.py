@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from geo.analysis.walkaccess import detour_table
+from geo.data.directory import CATEGORIES
 from geo.data.indicators import DOMAIN_LABELS, SCORE_UNITS
 
 st.title("Data and method")
@@ -62,6 +64,8 @@ st.markdown(
 | Where patients live | registered patients of each practice per LSOA 2011 of residence | NHS England, Patients Registered at a GP Practice, LSOA file | July 2023 | OGL v3.0 |
 | Integrated Care Boards | the 5 London ICBs, their boroughs, each PCN's commissioning ICB | NHS England practice → PCN → ICB map | December 2025 | OGL v3.0 |
 | Public transport access | average access index (PTAI) and PTAL band per LSOA 2011 | Transport for London / GLA, PTAL 2015 (London Datastore) | 2015 | OGL v3.0 |
+| Where people live | the 26,369 London Output Areas 2021: population-weighted centroids and usual residents (8,799,770) | ONS Output Areas (2021) population-weighted centroids V3; ONS Census 2021 TS001 | Census 2021 | OGL v3.0 |
+| Streets and footpaths | the walking network of the London Borough of Camden (footways, paths, steps, pedestrian streets, roads people may walk) | OpenStreetMap (extract of Camden) | 2021 | ODbL 1.0, © OpenStreetMap contributors |
 
 **Attribution.** Contains National Statistics data © Crown copyright and database right.
 Contains Ordnance Survey data © Crown copyright and database right 2025. Contains Royal Mail
@@ -71,7 +75,9 @@ England, Greater London Authority and Department for Work and Pensions data, all
 Government Licence v3.0. Places of worship © OpenStreetMap contributors, available under the
 Open Database License (ODbL) 1.0. Food banks: Give Food (givefood.org.uk). Credit unions:
 contains Co-operatives UK open data, Open Data Commons Attribution License (ODC-By 1.0).
-Public transport accessibility levels: Transport for London / GLA, OGL. Background map tiles © OpenStreetMap contributors © CARTO
+Public transport accessibility levels: Transport for London / GLA, OGL. Street and
+footpath network © OpenStreetMap contributors (ODbL 1.0). Background map tiles ©
+OpenStreetMap contributors © CARTO
 (when the browser can reach them).
 
 **Old layers.** Parks and places of worship (2019) and Jobcentre Plus offices (2016) are more
@@ -174,13 +180,29 @@ st.dataframe(
 st.header("Access and gaps")
 st.markdown(
     """
-- **Walking distance** is the straight-line distance in metres (British National Grid) times a
-  detour factor (default 1.3), a stated proxy for the walking route.
-- **Services within reach**: the number of services within the catchment (default 800 m, about
-  10 minutes' walk) of each neighbourhood's centroid.
+- **Where people live.** Access is measured from the 26,369 Census 2021 Output Areas of London
+  (about 330 residents each), at the ONS population-weighted centroids, and each neighbourhood's
+  (LSOA's) figure is the average over its Output Areas weighted by their Census 2021 residents
+  (TS001; London 8,799,770). The LSOA's geometric centre is not used. For the 2011
+  neighbourhoods (IoD 2019) the same Output Areas are used: by the ONS exact-fit lookup where a
+  2021 neighbourhood comes from one 2011 neighbourhood (26,179 Output Areas), and by the 2011
+  boundary containing the Output Area's centroid where 2011 neighbourhoods were merged in 2021
+  (190 Output Areas in 22 neighbourhoods). Residents aged 65+ and disabled residents are
+  published per neighbourhood only: as demand, each neighbourhood's count is spread over its
+  Output Areas in proportion to their residents.
+- **Walking distance** is measured on the OpenStreetMap street and footpath network where it is
+  bundled (Camden, see below) and both the Output Area (or home) and the place lie in it; every
+  other distance is the **straight line times the detour factor measured in Camden** (a
+  setting in the Gap finder and `python -m geo gaps --detour`).
+- **Places within reach**: places within the catchment (default 800 m, about 10 minutes' walk)
+  of the average resident. **Residents with a place within reach**: the share of the
+  neighbourhood's residents whose Output Area has at least one. **Median resident's walk**: the
+  walking distance to the nearest place from where the middle resident lives (Output Areas
+  ordered by distance, weighted by residents).
 - **Access (E2SFCA)**: the enhanced two-step floating catchment area method (Luo & Qi 2009,
-  *Health & Place* 15(4)): each service's capacity is divided by the distance-weighted population
-  within its catchment, and each neighbourhood sums those ratios for the services it can reach.
+  *Health & Place* 15(4)): each service's capacity is divided by the distance-weighted residents
+  of the Output Areas within its catchment, each Output Area sums those ratios for the places it
+  can reach, and a neighbourhood's access is its Output Areas' average weighted by residents.
 - **Need**: the weighted mean of standardised (z-score) IoD domain scores you choose (default
   health deprivation and disability, income, employment, equal weights).
 - **Gap**: need rank minus access rank (both as percentiles), so +1 is the highest need with the
@@ -202,8 +224,10 @@ st.markdown(
   keeps the rows, map areas and pilot candidates whose PTAL 2015 band is 0, 1a, 1b or 2; ranks
   and percentiles stay London-wide.
 - **Housing association households beyond walking reach** (Housing associations page): the
-  Census counts households per LSOA, not addresses, so each LSOA's households are counted at its
-  centroid; your uploaded homes are measured from their own locations.
+  Census counts households per LSOA, not addresses, so an LSOA's housing association households
+  are counted beyond reach of a theme in proportion to its residents beyond reach (households x
+  the share of its residents, in Output Areas, with no place of the theme within the catchment);
+  your uploaded homes are measured from their own locations, on the streets where mapped.
 - **Pilot finder priority** = 40% need percentile + 40% (1 - access percentile) + 20% percentile
   of housing association households (Census; your homes under *mine only*), among LSOAs with a
   gap of at least the threshold; each candidate's reason shows the sum for its first LSOA.
@@ -274,6 +298,61 @@ if reg is not None:
             "PCN": st.column_config.TextColumn(width="medium"),
             "What happens to it": st.column_config.TextColumn(width="large"),
         },
+    )
+
+st.header("Walking on the streets, and the detour factor")
+streets = common.streets()
+if streets is None:
+    st.warning("The street network is not installed; run `python -m geo build`.")
+else:
+    rep = streets.report
+    net = rep["network"]
+    reach = rep["pairs_in_reach_network_vs_straight_x_detour"]
+    bands = rep["median_by_distance"]
+    all_places = rep["all_places_within_2km"]["all"]
+    overall = rep["nearest_per_category"]["all"]
+    st.markdown(
+        f"""
+**The network.** OpenStreetMap extract of {", ".join(rep["covered_borough_names"])} (2021; ©
+OpenStreetMap contributors, ODbL 1.0), read with pyosmium: {net["ways_walkable"]:,} of its
+{net["ways_read"]:,} `highway` ways are walkable (footways, paths, steps, pedestrian streets,
+living streets and roads people may walk; not motorways; not ways tagged `foot=no`, or
+`access=no` / `access=private` without a `foot` tag allowing it; cycle tracks only with `foot`
+access). The largest connected piece has {net["nodes"]:,} nodes and {net["length_km"]:,.0f} km
+of ways (edges at most 50 m). Shortest paths are Dijkstra's (`scipy.sparse.csgraph`); each end
+joins the nearest node in a straight line (at most {rep["snap_limit_m"]:g} m). A pair is
+measured on the network when both ends lie in a borough the extract covers completely
+({rep["oas_covered"]:,} Output Areas, {rep["residents_covered"]:,} residents); everywhere else,
+and across the borough boundary, it is the straight line x the detour factor.
+
+**The detour factor**, measured on that network: for each of the {overall["oas"]:,} Output Areas
+and each kind of place, the nearest place of that kind by straight line within 2 km, walking
+distance on the network divided by the straight distance ({overall["pairs"]:,} pairs). Median
+**{rep["detour_default"]:.3f}** (the default detour), middle half
+{overall["q25"]:.2f}-{overall["q75"]:.2f}, 10th-90th percentile {overall["p10"]:.2f}-{overall["p90"]:.2f}. Measured
+over *all* places within 2 km instead of the nearest of each kind, the median is
+{all_places["median"]:.3f}: the ratio **falls with distance** (median {bands["0-100 m"]["median"]:.2f}
+under 100 m, {bands["400-600 m"]["median"]:.2f} at 400-600 m, {bands["1000-1200 m"]["median"]:.2f}
+at 1-1.2 km, {bands["1200-1600 m"]["median"]:.2f} at 1.2-1.6 km). So one factor understates
+reach at long catchments: in Camden, straight line x {rep["detour_default"]:.3f} puts
+{reach["1600"]["straight_x_detour"]:,} Output Area-place pairs within 1,600 m where the network
+finds {reach["1600"]["network"]:,} ({1 - reach["1600"]["straight_x_detour"] / reach["1600"]["network"]:.0%}
+fewer), and {reach["800"]["straight_x_detour"]:,} within 800 m against
+{reach["800"]["network"]:,} on the network. Short trips are the ones whose nearest place is
+close, so the median of the nearest is the factor used; change it in the settings.
+"""
+    )
+    st.dataframe(
+        detour_table(rep, {k: v["label"] for k, v in CATEGORIES.items()}),
+        hide_index=True,
+        width="stretch",
+        column_config={"Median": st.column_config.NumberColumn(format="%.3f")},
+    )
+    st.caption(
+        "Detour = walking distance on the street network / straight-line distance, Output Area "
+        "centroid to the nearest place of each kind (a park at its nearest edge point). Pairs: "
+        "Output Area-place pairs measured (Jobcentre Plus: only the Output Areas with an office "
+        "within 2 km)."
     )
 
 st.header("Processed files")

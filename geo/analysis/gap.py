@@ -137,14 +137,10 @@ def _join_words(words: Sequence[str], conj: str = "and") -> str:
     return f"{', '.join(words[:-1])} {conj} {words[-1]}"
 
 
-def _deprivation_phrase(row: pd.Series, need_pct: float) -> str:
+def _deprivation_phrase(row: Mapping, need_pct: float) -> str:
     """'In England's most deprived 10% for health and income' or a need-percentile phrase."""
     for decile, share in ((1, "10%"), (2, "20%")):
-        hits = [
-            phrase
-            for d, phrase in _DOMAIN_PHRASES.items()
-            if f"{d}_decile" in row.index and row[f"{d}_decile"] == decile
-        ]
+        hits = [phrase for d, phrase in _DOMAIN_PHRASES.items() if row.get(f"{d}_decile") == decile]
         if hits:
             extra = len(hits) - 3
             more = [f"{extra} more domain{'s' if extra > 1 else ''}"] if extra > 0 else []
@@ -155,10 +151,10 @@ def _deprivation_phrase(row: pd.Series, need_pct: float) -> str:
     return f"Need higher than {need_pct:.0%} of the other LSOAs compared"
 
 
-def _services_phrase(counts: pd.Series, catchment: float) -> str:
+def _services_phrase(counts: Mapping, catchment: float) -> str:
     where = f"within {_fmt_catchment(catchment)}"
     total = counts.get("all")
-    themes = [c for c in counts.index if c != "all"]
+    themes = [c for c in counts.keys() if c != "all"]  # noqa: SIM118 (a Series iterates values)
     if total is not None and total == 0:
         return f"no services {where}"
     missing = [str(t) for t in themes if counts[t] == 0]
@@ -380,14 +376,18 @@ def gap_table(
         out[f"nearest_{col}_m"] = nearest[col].astype(float)
 
     decile_cols = [f"{d}_decile" for d in _DOMAIN_PHRASES if f"{d}_decile" in lsoas.columns]
-    deciles = lsoas[decile_cols]
+    # plain rows (dicts), not one .loc per LSOA: this loop runs on every selection change
+    deciles = lsoas[decile_cols].to_dict("records")
+    need_pct = out["need_pct"].to_numpy()
+    count_rows = counts.to_dict("records") if len(counts.columns) else None
+    nearest_all = nearest["all"].to_numpy() if "all" in nearest.columns else None
     reasons = []
-    for code in index:
-        parts = [_deprivation_phrase(deciles.loc[code], out.at[code, "need_pct"])]
-        if len(counts.columns):
-            parts.append(_services_phrase(counts.loc[code], catchment))
-        if "all" in nearest.columns:
-            dist = nearest.at[code, "all"]
+    for k in range(len(index)):
+        parts = [_deprivation_phrase(deciles[k], need_pct[k])]
+        if count_rows is not None:
+            parts.append(_services_phrase(count_rows[k], catchment))
+        if nearest_all is not None:
+            dist = nearest_all[k]
             parts.append(
                 "no services loaded" if pd.isna(dist) else f"nearest service {fmt_metres(dist)}"
             )

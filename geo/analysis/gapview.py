@@ -19,7 +19,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.analysis import access, gap
+from geo.analysis import gap, oa_gaps
+from geo.analysis.walkaccess import DISTANCES, AccessModel
 from geo.data.indicators import DOMAIN_LABELS, DOMAINS, VINTAGES
 from geo.data.themes import OTHER, THEMES
 
@@ -57,13 +58,23 @@ DECAY_LABELS: dict[str, str] = {
     "gaussian_dai": "Gaussian to zero: falls smoothly to 0 at the edge (Dai 2010)",
 }
 
-#: Demand columns of the LSOA layers and their names.
+#: Demand columns of the LSOA layers and their names. All residents are counted in Output
+#: Areas (Census 2021); the others have no Output Area table, so each LSOA's count is spread
+#: over its Output Areas in proportion to their residents.
 DEMAND_LABELS: dict[str, str] = {
     "population": "All residents",
     "population_65plus": "Residents aged 65 and over",
+    "disabled": "Disabled residents (Equality Act)",
 }
 
 _HIGH_GAP = 0.5
+
+#: Heading of the table's demand column.
+_DEMAND_COLUMNS = {
+    "population": "Population",
+    "population_65plus": "Population 65+",
+    "disabled": "Disabled residents",
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,8 @@ class GapParams:
     vintage: str = "iod2025"
     theme: str = ALL_THEMES
     catchment: float = 800.0
-    detour: float = 1.3
+    detour: float | None = None  # None: the factor measured by the build (the model's)
+    distance: str = "streets"  # geo.analysis.walkaccess.DISTANCES
     decay: str = "step"
     demand: str = "population"
     weights: tuple[tuple[str, float], ...] = tuple(gap.DEFAULT_NEED_WEIGHTS.items())
@@ -239,42 +251,21 @@ def compute_need(
     return gap.need_index(lsoas, params.weights_dict, ha_share=share, ha_boost=params.ha_boost)
 
 
-def _theme_reasons(
-    deprivation: pd.Series, within: pd.Series, nearest: pd.Series, theme: str, catchment: float
-) -> list[str]:
-    """Reasons naming one theme, e.g. 'no Digital inclusion services within 800 m'."""
-    where = f"within {catchment:,.0f} m"
-    out = []
-    for dep, k, dist in zip(deprivation, within, nearest, strict=True):
-        k = int(k) if pd.notna(k) else 0
-        near = (
-            f"no {theme} services loaded"
-            if pd.isna(dist)
-            else f"nearest {theme} service {gap.fmt_metres(float(dist))}"
-        )
-        count = (
-            f"no {theme} services {where}"
-            if k == 0
-            else f"{k} {theme} service{'s' if k != 1 else ''} {where}"
-        )
-        out.append(f"{dep}; {count}; {near}")
-    return out
-
-
 def compute_gaps(
     lsoas: gpd.GeoDataFrame,
-    services: gpd.GeoDataFrame,
+    model: AccessModel,
     params: GapParams,
     homes: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """London-wide gap table for one theme (or all): :func:`geo.analysis.gap.gap_table` plus extras.
+    """London-wide gap table for one theme (or all), access measured where people live.
 
     Parameters
     ----------
     lsoas
-        All LSOAs of ``params.vintage`` (EPSG:27700, full resolution).
-    services
-        :func:`prepare_services` output (EPSG:27700, text ``theme``).
+        All LSOAs of ``params.vintage``.
+    model
+        The places and their walking distances to the Output Areas
+        (:mod:`geo.analysis.walkaccess`), built with ``params.detour`` and ``params.distance``.
     params
         Catchment, detour, decay, demand, weights, theme, boost.
     homes
@@ -283,60 +274,39 @@ def compute_gaps(
     Returns
     -------
     pandas.DataFrame
-        The columns of :func:`geo.analysis.gap.gap_table` (sorted by gap, ``rank`` London-wide) and
-        ``borough_code``, ``bivariate_class``, ``class_label``, ``demand`` (the population
-        used), ``homes`` (when given). For one theme the ``within_*`` and ``nearest_*``
-        columns are that theme's and ``all``, and the reason names the theme; for all themes
-        they are each theme present in ``services`` (not "Other") and ``all``.
+        The columns of :func:`geo.analysis.gap.gap_table` (sorted by gap, ``rank``
+        London-wide), ``reach_share`` (share of residents with a place of the theme within
+        the catchment; any place for all themes), ``nearest_m`` (walking metres of the median
+        resident to the nearest such place), per theme ``within_*`` (places within reach of
+        the average resident), ``reach_*`` and ``nearest_*_m``
+        (:func:`geo.analysis.oa_gaps.theme_measures`), and ``borough_code``,
+        ``bivariate_class``, ``class_label``, ``demand`` (the LSOA count used), ``homes``
+        (when given). The reason names the theme.
     """
+    if params.detour is not None and abs(params.detour - model.detour) > 1e-9:
+        raise ValueError(
+            f"the access model was built with detour {model.detour}, not {params.detour}"
+        )
+    if params.distance not in DISTANCES:
+        raise ValueError(f"distance must be one of {', '.join(DISTANCES)}")
     need = compute_need(lsoas, params, homes)
-    theme = params.theme
-    supply = in_theme(services, theme)
-    by, facility = _theme_column(services), _facility_col(services)
-    capacity_col = None
-    if params.use_capacity and "capacity" in supply.columns:
-        cap = pd.to_numeric(supply["capacity"], errors="coerce")
-        cap = cap.where(cap >= 0)
-        fill = float(cap.median()) if cap.notna().any() else 1.0
-        supply = supply.assign(_capacity=cap.fillna(fill))
-        capacity_col = "_capacity"
-    acc = access.e2sfca(
+    theme = None if params.theme == ALL_THEMES else params.theme
+    measures = oa_gaps.theme_measures(
         lsoas,
-        supply,
-        demand_col=params.demand,
-        capacity_col=capacity_col,
+        model,
+        vintage=params.vintage,
+        theme=theme,
         catchment=params.catchment,
-        detour=params.detour,
         decay=params.decay,
-        facility_col=facility,
+        demand=params.demand,
+        use_capacity=params.use_capacity,
     )
-    within = access.services_within(
-        lsoas, services, catchment=params.catchment, detour=params.detour, by=by,
-        themes=list(THEMES), facility_col=facility,
-    )  # fmt: skip
-    nearest = access.nearest_service(
-        lsoas, services, detour=params.detour, by=by, themes=list(THEMES)
-    )
-    if theme == ALL_THEMES:
-        cols = [*themes_present(services), "all"]
-        table = gap.gap_table(
-            lsoas, need, acc, within[cols], nearest[["all"]], catchment=params.catchment
-        )
-    else:
-        cols = [theme, "all"] if theme in within.columns else ["all"]
-        table = gap.gap_table(
-            lsoas, need, acc, within[cols], nearest[cols], catchment=params.catchment
-        )
-        if theme in within.columns:
-            deprivation = table["reason"].str.split("; ", n=1).str[0]
-            table["reason"] = _theme_reasons(
-                deprivation,
-                table[f"within_{theme}"],
-                table[f"nearest_{theme}_m"],
-                theme,
-                params.catchment,
-            )
-    classes = gap.bivariate_class(need, acc)
+    empty = pd.DataFrame(index=lsoas.index)
+    table = gap.gap_table(lsoas, need, measures.access, empty, empty, catchment=params.catchment)
+    deprivation = table["reason"]
+    table = table.drop(columns="reason").join(measures.columns)
+    table["reason"] = oa_gaps.reasons(deprivation, measures.columns, theme, params.catchment)
+    classes = gap.bivariate_class(need, measures.access)
     table["borough_code"] = lsoas["borough_code"].reindex(table.index)
     table["bivariate_class"] = classes.reindex(table.index)
     table["class_label"] = table["bivariate_class"].map(gap.BIVARIATE_LABELS)
@@ -396,7 +366,9 @@ def display_table(
     """
     rows = table[table["borough_code"].isin(boroughs)] if boroughs else table
     c = f"{params.catchment:,.0f} m"
-    demand = "residents" if params.demand == "population" else "residents 65+"
+    demand = {"population": "residents", "population_65plus": "residents 65+"}.get(
+        params.demand, "disabled residents"
+    )
     has_gap = "gap" in rows.columns
     out = pd.DataFrame(index=rows.index.copy())
     out["London rank"] = rows["rank"]
@@ -417,12 +389,21 @@ def display_table(
     if has_gap:
         out[f"Access (per 1,000 {demand})"] = (rows["access"] * 1000).round(3)
         out["Access percentile"] = rows["access_pct"].round(3)
+        # the measure of the theme chosen (all themes: any place) first, then each theme
+        if "reach_share" in rows.columns:
+            out[f"Residents with a place within {c}"] = rows["reach_share"].round(3)
+            out["Median resident's walk to the nearest place (m)"] = rows["nearest_m"].round(-1)
         for col in [k for k in rows.columns if k.startswith("within_")]:
-            out[f"Services within {c}: {_theme_label(col[7:])}"] = rows[col]
-        for col in [k for k in rows.columns if k.startswith("nearest_") and k.endswith("_m")]:
-            theme = col[8:-2]
-            label = "Nearest service (m)" if theme == "all" else f"Nearest {theme} service (m)"
-            out[label] = rows[col].round(-1)
+            label = f"Places within {c} (average resident): {_theme_label(col[7:])}"
+            out[label] = rows[col].round(1)
+        for col in [k for k in rows.columns if k.startswith("reach_") and k != "reach_share"]:
+            out[f"Residents with a place within {c}: {_theme_label(col[6:])}"] = rows[col].round(3)
+        for col in [
+            k for k in rows.columns if k.startswith("nearest_") and k.endswith("_m") and k[8:-2]
+        ]:
+            out[f"Median resident's walk to the nearest place (m): {_theme_label(col[8:-2])}"] = (
+                rows[col].round(-1)
+            )
     else:
         for d in DOMAINS:
             if f"{d}_decile" in rows.columns:
@@ -442,7 +423,7 @@ def display_table(
         out["Housing association share of households"] = rows["ha_share"].round(3)
     if "homes" in rows.columns:
         out["Your homes"] = rows["homes"].round(0).astype("Int64")
-    out["Population" if params.demand == "population" else "Population 65+"] = rows["demand"]
+    out[_DEMAND_COLUMNS.get(params.demand, "Demand")] = rows["demand"]
     return out.rename_axis("LSOA code")
 
 
@@ -492,6 +473,7 @@ def metadata(
         "theme": params.theme,
         "catchment_m": params.catchment,
         "detour_factor": params.detour,
+        "distance": DISTANCES.get(params.distance, params.distance),
         "decay": params.decay,
         "demand": params.demand,
         "need_weights": {d: round(w, 4) for d, w in weights.items()},
@@ -502,7 +484,8 @@ def metadata(
         "housing_association_homes_loaded": "none loaded" if n_homes is None else n_homes,
         "ranks": "London-wide (need, access and gap percentiles over all London LSOAs)",
         "gap": "need percentile minus access percentile; +1 = highest need with no access in London",
-        "access": "E2SFCA: services per person in reach (x1,000 in the table), straight line x detour as walking distance",
+        "access": "E2SFCA: places per resident in reach (x1,000 in the table), measured from the Census 2021 Output Areas' population-weighted centroids and weighted by their residents",
+        "reach": "share of residents (Output Areas) with at least one place within the catchment; median resident's walking distance to the nearest place",
         "sources": sources,
     }
     if n_services == 0:

@@ -11,8 +11,9 @@ Pure functions (no streamlit) between the loaders (:mod:`geo.data.io`: ``load_se
 - :func:`access_supply` is the same directory for access measures: each park replaced by the
   points along its edge, all sharing the park's ``facility`` id, so access to a park is to its
   nearest edge point and a park counts once (``facility_col`` of :mod:`geo.analysis.access`);
-- :func:`ha_beyond_reach` and :func:`homes_beyond_reach` count housing association households
-  (Census 2021) or the user's homes with no place of a theme within walking reach.
+- :func:`census_baseline` and :func:`homes_vs_baseline` tabulate housing association
+  households (Census 2021) and the user's homes beside each other, with the households beyond
+  walking reach of each theme (:mod:`geo.analysis.beyond`).
 
 A theme listed in :data:`geo.data.directory.NO_OPEN_DATA` (specialist and supported housing) is
 never served by bundled rows: only a user's upload can cover it, and
@@ -27,7 +28,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.analysis import access
 from geo.data.directory import GP_COLUMNS
 from geo.data.themes import OTHER, THEMES
 
@@ -41,8 +41,6 @@ __all__ = [
     "bundled_directory",
     "category_counts",
     "combine",
-    "ha_beyond_reach",
-    "homes_beyond_reach",
     "pcns_serving",
     "source_label",
     "theme_rows",
@@ -345,106 +343,6 @@ def category_counts(
     return out.reset_index(drop=True)
 
 
-def _reach_counts(
-    demand: gpd.GeoDataFrame, supply: gpd.GeoDataFrame, catchment: float, detour: float
-) -> pd.DataFrame:
-    themes = list(SERVICE_THEMES)
-    if supply is None or not len(supply):
-        return pd.DataFrame(0, index=demand.index, columns=[*themes, "all"])
-    return access.services_within(
-        demand,
-        supply,
-        catchment=catchment,
-        detour=detour,
-        by="themes",
-        themes=themes,
-        facility_col="facility" if "facility" in supply.columns else None,
-    )
-
-
-def _beyond_table(
-    weights: pd.Series,
-    counts: pd.DataFrame,
-    groups: pd.Series,
-    names: Mapping[str, str],
-    covered: Iterable[str],
-) -> pd.DataFrame:
-    """Per group (and London): total weight, weight with no place of each theme in reach."""
-    covered = list(covered)
-    w = weights.astype(float)
-    rows = {}
-    frame = pd.DataFrame({"w": w, "g": groups})
-    for theme in covered:
-        frame[theme] = w.where(counts[theme].eq(0), 0.0)
-    summed = frame.groupby("g").sum(numeric_only=True)
-    total = frame.drop(columns="g").sum(numeric_only=True).rename("London")
-    summed = pd.concat([summed, total.to_frame().T])
-    for code, row in summed.iterrows():
-        rec = {"area": names.get(code, code) if code != "London" else "London", "total": row["w"]}
-        for theme in covered:
-            rec[f"{theme}: beyond reach"] = row[theme]
-            rec[f"{theme}: share"] = row[theme] / row["w"] if row["w"] > 0 else np.nan
-        rows[code] = rec
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def ha_beyond_reach(
-    lsoas: gpd.GeoDataFrame,
-    supply: gpd.GeoDataFrame | None,
-    *,
-    catchment: float = 800.0,
-    detour: float = 1.3,
-    weight_col: str = "ha_households",
-) -> pd.DataFrame:
-    """Housing association households with no place of each theme within walking reach.
-
-    Each LSOA's households are placed at its centroid (the Census counts households per
-    LSOA, not their addresses); a theme is within reach when a place of it is within
-    ``catchment`` walking metres (straight line x ``detour``), parks to their nearest edge.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per borough code and a last row ``"London"``: ``area`` (name), ``total``
-        (households), and per theme present in ``supply``: ``"{theme}: beyond reach"``
-        (households) and ``"{theme}: share"`` (0..1). Themes with no place at all have no
-        columns (see :func:`uncovered_themes`).
-    """
-    counts = _reach_counts(lsoas, supply, catchment, detour)
-    covered = [t for t in SERVICE_THEMES if supply is not None and (counts[t] > 0).any()]
-    weights = pd.to_numeric(lsoas[weight_col], errors="coerce").fillna(0.0)
-    names = lsoas.groupby("borough_code")["borough_name"].first().to_dict()
-    out = _beyond_table(weights, counts, lsoas["borough_code"], names, covered)
-    out.attrs.update({"catchment": catchment, "detour": detour})
-    return out
-
-
-def homes_beyond_reach(
-    stock: gpd.GeoDataFrame,
-    supply: gpd.GeoDataFrame | None,
-    *,
-    catchment: float = 800.0,
-    detour: float = 1.3,
-) -> pd.DataFrame:
-    """The same figures as :func:`ha_beyond_reach` for the user's homes, at their locations.
-
-    ``units`` (homes per row, 1 when absent) are the weights; rows are the boroughs of the
-    homes and "London" (all the user's homes).
-    """
-    counts = _reach_counts(stock, supply, catchment, detour)
-    covered = [t for t in SERVICE_THEMES if supply is not None and len(supply)]
-    covered = [t for t in covered if supply["themes"].map(lambda ts, t=t: t in ts).any()]
-    units = (
-        pd.to_numeric(stock["units"], errors="coerce").fillna(1.0)
-        if "units" in stock.columns
-        else pd.Series(1.0, index=stock.index)
-    )
-    names = stock.groupby("borough_code")["borough_name"].first().to_dict()
-    out = _beyond_table(units, counts, stock["borough_code"], names, covered)
-    out.attrs.update({"catchment": catchment, "detour": detour})
-    return out
-
-
 def borough_link_workers(practices: pd.DataFrame) -> pd.DataFrame:
     """Link-worker provision of the practices in each borough.
 
@@ -517,7 +415,7 @@ def census_baseline(
         ``io.load_boroughs("iod2025")`` with ``ha_households``, ``households``,
         ``ha_households_in_10``, ``ha_households_in_20``.
     beyond
-        :func:`ha_beyond_reach` output (or None when no places are used).
+        :func:`geo.analysis.beyond.ha_beyond_reach` output (or None when no places are used).
     uncovered
         Themes shown as :data:`NO_DATA_TEXT` instead of a count.
 

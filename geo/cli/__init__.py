@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo.cli import build, webfiles
+from geo.cli import build, gaps, webfiles
 
 __all__ = ["main"]
 
 #: Subcommand name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMANDS = {"build": build, "web": webfiles}
+COMMANDS = {"build": build, "web": webfiles, "gaps": gaps}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
 """Build the processed data in data/ and the map's static files from the raw official files.
 
-``python -m geo build [--raw DIR] [--out DIR]``: :func:`geo.data.pipeline.build` writes
-``data/`` (every raw file checked against its pinned sha256 first); when ``--out`` is the
+``python -m geo build [--raw DIR] [--out DIR] [--streets FILE.osm.pbf]``:
+:func:`geo.data.pipeline.build` writes ``data/`` (every raw file checked against its pinned
+sha256 first; walking is measured on the bundled Camden OpenStreetMap extract unless
+``--streets`` gives another, e.g. Geofabrik's greater-london-latest.osm.pbf); when ``--out`` is the
 project's own ``data/``, the map's static shapes and points under ``static/geo/`` are then
 rewritten from it (:mod:`geo.web.staticgeom`, :mod:`geo.web.staticpoints`).
 """
@@ -23,12 +25,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The build command's options."""
     parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="raw data folder")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (data/)")
+    parser.add_argument(
+        "--streets",
+        type=Path,
+        default=None,
+        metavar="FILE.osm.pbf",
+        help="an OpenStreetMap extract to measure walking on (default: the bundled Camden "
+        "extract, streets/osm-camden/camden.osm.pbf in the raw folder)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Build; 0 on success, 2 (with the reason on stderr) when the raw data does not fit."""
     try:
-        build(args.raw, args.out)
+        build(args.raw, args.out, streets=args.streets)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import Transformer
 
 from geo.data.indicators import DEFAULT_VINTAGE, VINTAGES, iod_columns
+from geo.data.streets import WalkNetwork, network_from_tables
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -56,6 +58,9 @@ def _read(path: Path, index: str | None, required: tuple[str, ...]) -> gpd.GeoDa
 def clear_cache() -> None:
     """Forget the files read so far in this process (the next load reads them again)."""
     _read.cache_clear()
+    _read_table.cache_clear()
+    _plain_text.cache_clear()
+    _network.cache_clear()
 
 
 def load_lsoas(
@@ -241,3 +246,72 @@ def load_registrations(data_dir: Path | None = None) -> pd.DataFrame:
     """
     path = _path("services", "registrations_lsoa.parquet", data_dir=data_dir)
     return _read_table(path, ("practice_code", "lsoa11_code", "patients"), None).copy()
+
+
+# --------------------------------------------------------------------------------------------
+# walking access: where people live, the street network, the measured detour
+# --------------------------------------------------------------------------------------------
+_WGS84_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+def load_oas(data_dir: Path | None = None) -> pd.DataFrame:
+    """The 26,369 London Output Areas 2021 (``data/demand/london_oas.parquet``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed 0..n-1 in ``oa_code`` order: ``oa_code``, ``lsoa21_code``, ``lsoa11_code``,
+        ``lsoa11_method``, ``population`` (Census 2021 usual residents), ``lon``, ``lat`` (the
+        ONS population-weighted centroid as given), ``x``, ``y`` (EPSG:27700, projected from
+        them with pyproj's default transformation).
+    """
+    required = ("oa_code", "lsoa21_code", "lsoa11_code", "population", "lon_e6", "lat_e6")
+    path = _path("demand", "london_oas.parquet", data_dir=data_dir)
+    frame = _read_table(path, required, None).copy()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype("str")
+    frame["lon"] = frame.pop("lon_e6").to_numpy() / 1e6
+    frame["lat"] = frame.pop("lat_e6").to_numpy() / 1e6
+    x, y = _WGS84_TO_BNG.transform(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    frame["x"] = x
+    frame["y"] = y
+    return frame
+
+
+@lru_cache(maxsize=2)
+def _network(nodes: Path, edges: Path) -> WalkNetwork:
+    return network_from_tables(
+        _read_table(nodes, ("x_cm", "y_cm"), None), _read_table(edges, ("a", "b"), None)
+    )
+
+
+def load_walk_network(data_dir: Path | None = None) -> WalkNetwork:
+    """The walking network the build made from the OpenStreetMap extract (shared: do not
+    modify it)."""
+    return _network(
+        _path("streets", "walk_nodes.parquet", data_dir=data_dir),
+        _path("streets", "walk_edges.parquet", data_dir=data_dir),
+    )
+
+
+def load_oa_place_network(data_dir: Path | None = None) -> pd.DataFrame:
+    """Walking metres on the network from covered OAs to covered bundled places within
+    1,600 m: ``oa`` (row of :func:`load_oas`), ``place`` (facility id), ``metres``."""
+    path = _path("streets", "oa_place_network.parquet", data_dir=data_dir)
+    return _read_table(path, ("oa", "place", "metres"), None).copy()
+
+
+def load_detour(data_dir: Path | None = None) -> dict:
+    """The detour factor measured by the build (``data/streets/detour.json``): the default
+    detour (``detour_default``), its spread per category, covered boroughs and figures."""
+    path = _path("streets", "detour.json", data_dir=data_dir)
+    try:
+        report = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise DataError(f"{path} not found. {_REBUILD}") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path} is not valid JSON ({exc}). {_REBUILD}") from exc
+    if not isinstance(report.get("detour_default"), int | float):
+        raise DataError(f"{path} has no measured detour_default. {_REBUILD}")
+    return report

@@ -16,6 +16,9 @@ Outputs (see ``docs/ARCHITECTURE.md``)::
     data/services/services.parquet         service directory, one point per place
     data/services/parks.parquet            park polygons; park_edges.parquet: edge points
     data/services/link_workers.parquet     link-worker FTE per Primary Care Network
+    data/demand/london_oas.parquet         the 26,369 London Output Areas (where people live)
+    data/streets/*                         walking network, OA-place network distances,
+                                           the measured detour factor (detour.json)
     data/MANIFEST.json                     inputs, sha256, source, vintage, licence, notes
 
 LSOA tables carry Census 2021 population, disability and tenure (LSOA 2021) and Census 2011
@@ -87,6 +90,7 @@ from geo.data.sources import (
     shapefile_parts,
     verify_raw,
 )
+from geo.data.walkbuild import build_walking
 from geo.data.writing import build_date, manifest_entry, write_parquet
 
 DEFAULT_OUT = PROJECT_ROOT / "data"
@@ -145,10 +149,18 @@ def _ptal(
 # --------------------------------------------------------------------------------------------
 
 
-def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dict:
-    """Build every processed file from ``raw`` into ``out`` and return the manifest."""
+def build(
+    raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, streets: Path | None = None, log=print
+) -> dict:
+    """Build every processed file from ``raw`` into ``out`` and return the manifest.
+
+    ``streets``: an OpenStreetMap extract (``.osm.pbf``) to measure walking on; default the
+    bundled Camden extract (:mod:`geo.data.walkbuild`).
+    """
     raw, out = Path(raw), Path(out)
     t0 = time.perf_counter()
+    if streets is not None and not Path(streets).is_file():
+        raise BuildError(f"--streets {streets}: file not found.")
     shas = verify_raw(raw)
     log(f"verified {len(shas)} raw files in {raw}")
 
@@ -307,6 +319,23 @@ def build(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT, *, log=print) -> dic
         log(f"wrote {rel}: {len(frame)} rows, {path.stat().st_size / 1024:.0f} KB")
 
     entries.extend(build_bundled(raw, out, shas, lsoa21, lsoa11, bor21, log))
+    # walking access is measured to the places just written (services, parks, park edges)
+    entries.extend(
+        build_walking(
+            raw,
+            out,
+            shas,
+            lsoa21,
+            lsoa11,
+            bor21,
+            lookup,
+            gpd.read_parquet(out / "services" / "services.parquet"),
+            gpd.read_parquet(out / "services" / "parks.parquet"),
+            gpd.read_parquet(out / "services" / "park_edges.parquet"),
+            streets=streets,
+            log=log,
+        )
+    )
 
     manifest = {
         "generator": "python -m geo build",

@@ -87,6 +87,9 @@ RAW_INPUTS: dict[str, str] = {
     "services/coopsuk/coopsuk_2023-03-02_standard.csv": "8853181fcd7d5e0858297350717ce77f6f53e2522331fc9902f67a5ccfccd131",
     "social-prescribing/gp-reg-lsoa-2023/gp-reg-pat-prac-lsoa-all-jul2023.csv.gz": "5c18d35ea58e47c80316ee60b523973a7ad6f352bf5e32b9560ec271c26c26e7",
     "transport/ptal-2015/LSOA2011 AvPTAI2015.csv": "90dfff7eb4f90c7a5c247223d55de1cd4f201f4d5b25990660e31248db961901",
+    "geography/ons-pwc-2021/oa21_pwc.json.gz": "2c026983e93bf575854d338577e4c312ba86fea87927646b5c13c8ddecc53c4a",
+    "population/census2021-ts001-oa/TS001_residence_type_2021.csv.gz": "41547fae008d8d5be8c7ca33e26d0139484bf3136597b3ebc0f7b1e1123a6454",
+    "streets/osm-camden/camden.osm.pbf": "49c868c4ac3de3b9365d3affbfa97856f09ef149258db96001e21be326641191",
 }
 
 LSOA21 = "boundaries/london-2021/london-2021-lsoa-gen20"
@@ -213,6 +216,24 @@ REG_LSOA = "social-prescribing/gp-reg-lsoa-2023/gp-reg-pat-prac-lsoa-all-jul2023
 
 #: TfL PTAL 2015, average access index per LSOA 2011.
 PTAL_CSV = "transport/ptal-2015/LSOA2011 AvPTAI2015.csv"
+
+
+OA_PWC = "geography/ons-pwc-2021/oa21_pwc.json.gz"
+
+TS001 = "population/census2021-ts001-oa/TS001_residence_type_2021.csv.gz"
+
+#: The bundled OpenStreetMap extract the default build measures walking on (Camden, 2021).
+STREETS_CAMDEN = "streets/osm-camden/camden.osm.pbf"
+
+ATTRIBUTION_OSM_STREETS = (
+    "Street and footpath network © OpenStreetMap contributors, Open Database License 1.0."
+)
+
+ATTRIBUTION_OA = (
+    "Office for National Statistics: Output Areas (2021) population-weighted centroids and "
+    "Census 2021 TS001, © Crown copyright and database right, OGL. Contains OS data © Crown "
+    "copyright and database right."
+)
 
 
 class SourceError(ValueError):

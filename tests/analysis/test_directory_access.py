@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geo.analysis import access, gap, gapview, provision
+from geo.analysis import access, beyond, gap, gapview, provision, walkaccess
 
 CATS = {
     "gp_practice": {"label": "GP practices"},
@@ -36,6 +36,27 @@ def _synthetic_lsoas() -> gpd.GeoDataFrame:
         index=pd.Index([f"S{k}" for k in range(4)], name="lsoa_code"),
         crs=27700,
     )
+
+
+def _synthetic_oas() -> pd.DataFrame:
+    """One synthetic Output Area per synthetic LSOA, at its centre, with all its residents."""
+    lsoas = _synthetic_lsoas()
+    centre = lsoas.geometry.centroid
+    return pd.DataFrame(
+        {
+            "oa_code": [f"O{k}" for k in range(4)],
+            "lsoa21_code": lsoas.index.to_numpy(),
+            "lsoa11_code": lsoas.index.to_numpy(),
+            "population": lsoas["population"].to_numpy(),
+            "x": centre.x.to_numpy(),
+            "y": centre.y.to_numpy(),
+        }
+    )
+
+
+def _model(supply: gpd.GeoDataFrame) -> walkaccess.AccessModel:
+    """Straight lines (detour 1, no street network) from the synthetic OAs to ``supply``."""
+    return walkaccess.upload_model(_synthetic_oas(), supply, None, detour=1.0)
 
 
 def _synthetic_services() -> gpd.GeoDataFrame:
@@ -160,13 +181,42 @@ def test_park_is_reached_at_its_edge_and_counts_once(directory):
 
 def test_ha_beyond_reach_counts_households_by_borough(directory):
     lsoas = _synthetic_lsoas()
-    out = provision.ha_beyond_reach(lsoas, directory, catchment=600, detour=1)
-    # Health: GP A (S0), GP B (S3); the park's inside point is ~950 m from S1, S2 centroids
+    out = beyond.ha_beyond_reach(lsoas, _model(directory), catchment=600)
+    # Health: GP A (S0), GP B (S3); the park's inside point is ~950 m from S1, S2 centres
     health = out["Health and wellbeing: beyond reach"]
     assert health["B1"] == 50.0 and health["B2"] == 0.0 and health["London"] == 50.0
     assert out.loc["London", "total"] == 160.0
     assert out.loc["B1", "Health and wellbeing: share"] == pytest.approx(50 / 150)
     assert "Financial inclusion: beyond reach" not in out.columns  # no data, no figure
+
+
+def test_ha_beyond_reach_in_proportion_to_residents_beyond_reach(directory):
+    """Two synthetic OAs in S1 (500 and 1,500 residents): only the first reaches GP A, so a
+    quarter of S1's 50 HA households are within reach and three quarters beyond."""
+    lsoas = _synthetic_lsoas()
+    oas = _synthetic_oas()
+    s1 = oas["lsoa21_code"] == "S1"
+    oas = pd.concat(
+        [
+            oas[~s1],
+            pd.DataFrame(
+                {
+                    "oa_code": ["O1a", "O1b"],
+                    "lsoa21_code": "S1",
+                    "lsoa11_code": "S1",
+                    "population": [500.0, 1500.0],
+                    # GP A at (500, 500): 500 m and 1,077 m; the park's point (2450, 500):
+                    # 1,031 m from the second
+                    "x": [1000.0, 1500.0],
+                    "y": [500.0, 900.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    model = walkaccess.upload_model(oas, directory, None, detour=1.0)
+    out = beyond.ha_beyond_reach(lsoas, model, catchment=600)
+    assert out.loc["B1", "Health and wellbeing: beyond reach"] == pytest.approx(50 * 0.75)
 
 
 def test_homes_beyond_reach_uses_units(directory):
@@ -175,7 +225,10 @@ def test_homes_beyond_reach_uses_units(directory):
         geometry=[Point(600, 500), Point(2500, 2500)],
         crs=27700,
     )
-    out = provision.homes_beyond_reach(stock, directory, catchment=600, detour=1)
+    within, nearest = beyond.home_measures(stock, _model(directory), None, catchment=600)
+    assert within.loc[0, "Health and wellbeing"] == 1 and within.loc[1, "all"] == 0
+    assert nearest.loc[0, "Health and wellbeing"] == pytest.approx(100.0)
+    out = beyond.homes_beyond_reach(stock, within, ["Health and wellbeing"])
     assert out.loc["London", "total"] == 15
     assert out.loc["London", "Health and wellbeing: beyond reach"] == 5
 
@@ -198,7 +251,7 @@ def test_compute_gaps_on_lists_of_themes(directory):
     _, edges = _synthetic_park()
     supply = provision.access_supply(directory, edges)
     params = gapview.GapParams(theme="Physical environment", catchment=600, detour=1)
-    table = gapview.compute_gaps(lsoas, supply, params)
+    table = gapview.compute_gaps(lsoas, _model(supply), params)
     assert table.loc["S1", "within_Physical environment"] == 1
     assert table["ha_households"].sum() == 160
 

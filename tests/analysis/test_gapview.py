@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.analysis import gap, gapview
+from geo.analysis import gap, gapview, oa_gaps, walkaccess
 from geo.data import io as geo_io
 from geo.data.themes import OTHER, THEMES
 from geo.outputs.export import safe_csv
@@ -35,6 +35,19 @@ def services(lsoas) -> gpd.GeoDataFrame:
         geometry=th.geometry.centroid.to_numpy(),
         crs=27700,
     )
+
+
+@pytest.fixture(scope="module")
+def oas() -> pd.DataFrame:
+    return geo_io.load_oas()
+
+
+DETOUR = 1.4  # a detour chosen for these tests (the app's default is measured by the build)
+
+
+def _model(oas, services, detour=DETOUR):
+    """Straight line x ``detour`` everywhere (no street network): synthetic services."""
+    return walkaccess.upload_model(oas, gapview.prepare_services(services), None, detour=detour)
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,9 +118,9 @@ def test_normalise_weights():
 # --------------------------------------------------------------------------------------------
 # computation
 # --------------------------------------------------------------------------------------------
-def test_compute_gaps_all_themes_is_london_wide(lsoas, services):
-    params = gapview.GapParams()
-    table = gapview.compute_gaps(lsoas, services, params)
+def test_compute_gaps_all_themes_is_london_wide(lsoas, oas, services):
+    params = gapview.GapParams(detour=DETOUR)
+    table = gapview.compute_gaps(lsoas, _model(oas, services), params)
     assert len(table) == len(lsoas)
     assert table["gap"].is_monotonic_decreasing
     assert table["rank"].iloc[0] == 1
@@ -117,7 +130,10 @@ def test_compute_gaps_all_themes_is_london_wide(lsoas, services):
         *(f"within_{t}" for t in present),
         "within_all",
     ]
-    assert [c for c in table.columns if c.startswith("nearest_")] == ["nearest_all_m"]
+    assert [c for c in table.columns if c.startswith("nearest_")] == ["nearest_m", "nearest_all_m"]
+    assert table["reach_share"].between(0, 1).all()
+    assert (table["reach_share"] == table["reach_all"]).all()
+    assert (table["nearest_m"] == table["nearest_all_m"]).all()
     assert set(table["bivariate_class"]) <= set(gap.BIVARIATE_COLOURS)
     assert table["class_label"].notna().all()
     assert table["borough_code"].eq(lsoas["borough_code"].reindex(table.index)).all()
@@ -126,37 +142,69 @@ def test_compute_gaps_all_themes_is_london_wide(lsoas, services):
     assert th["within_all"].sum() > 0
     holding = services.sjoin(lsoas[["geometry"]], predicate="within")["lsoa_code"]
     assert table.loc[holding, "access"].gt(0).all()
+    # far from every service (Havering, 20 km east): nobody in reach, a long median walk
+    far = table[table["borough_code"] == "E09000016"]
+    assert (far["reach_share"] == 0).all() and (far["nearest_m"] > 1600).all()
 
 
-def test_compute_gaps_one_theme_names_it(lsoas, services):
+def test_compute_gaps_one_theme_names_it(lsoas, oas, services):
     theme = "Digital inclusion"
-    params = gapview.GapParams(theme=theme, decay="gaussian", demand="population_65plus")
-    table = gapview.compute_gaps(lsoas, services, params)
+    params = gapview.GapParams(
+        theme=theme, decay="gaussian", demand="population_65plus", detour=DETOUR
+    )
+    table = gapview.compute_gaps(lsoas, _model(oas, services), params)
     assert f"within_{theme}" in table.columns and "within_Financial inclusion" not in table
     assert f"nearest_{theme}_m" in table.columns
-    assert table["reason"].str.contains(f"{theme} service").all()
+    assert (table["reach_share"] == table[f"reach_{theme}"]).all()
+    assert table["reason"].str.contains(f"{theme} place within 800 m").all()
     assert (table["demand"] == lsoas["population_65plus"].reindex(table.index)).all()
     # only the digital services give access
-    n_digital = int((services["theme"] == theme).sum())
-    reach = table.loc[table["within_" + theme] > 0]
-    assert len(reach) >= n_digital
     assert (table.loc[table[f"within_{theme}"] == 0, "access"] == 0).all()
+    assert (table.loc[table[f"within_{theme}"] > 0, "access"] > 0).all()
 
 
-def test_theme_reason_counts_and_distances():
-    out = gapview._theme_reasons(
-        pd.Series(["In England's most deprived 10% for health", "Need higher than 50%"]),
-        pd.Series([0, 1]),
-        pd.Series([1450.0, 230.0]),
-        "Digital inclusion",
-        800.0,
+def test_compute_gaps_needs_the_models_detour(lsoas, oas, services):
+    with pytest.raises(ValueError, match="detour"):
+        gapview.compute_gaps(lsoas, _model(oas, services), gapview.GapParams(detour=1.2))
+
+
+def test_disabled_residents_as_demand(lsoas, oas, services):
+    params = gapview.GapParams(demand="disabled", detour=DETOUR)
+    table = gapview.compute_gaps(lsoas, _model(oas, services), params)
+    assert (table["demand"] == lsoas["disabled"].reindex(table.index)).all()
+    plain = gapview.compute_gaps(lsoas, _model(oas, services), gapview.GapParams(detour=DETOUR))
+    assert not np.allclose(table["access"], plain["access"].reindex(table.index))
+    shown = gapview.display_table(table, params)
+    assert "Disabled residents" in shown.columns
+    assert "Access (per 1,000 disabled residents)" in shown.columns
+
+
+def test_reasons_say_who_is_in_reach():
+    cols = pd.DataFrame(
+        {
+            "reach_share": [0.0, 0.234, 1.0],
+            "nearest_m": [1450.0, 230.0, np.nan],
+        },
+        index=list("abc"),
     )
+    dep = pd.Series(["Deprived", "Need higher than 50%", "X"], index=list("abc"))
+    out = oa_gaps.reasons(dep, cols, "Digital inclusion", 800.0)
     assert out == [
-        "In England's most deprived 10% for health; no Digital inclusion services within 800 m; "
-        "nearest Digital inclusion service 1.4 km",
-        "Need higher than 50%; 1 Digital inclusion service within 800 m; "
-        "nearest Digital inclusion service 230 m",
+        "Deprived; no resident has a Digital inclusion place within 800 m; the median resident "
+        "walks 1.4 km to the nearest",
+        "Need higher than 50%; 23% of residents have a Digital inclusion place within 800 m; the "
+        "median resident walks 230 m to the nearest",
+        "X; 100% of residents have a Digital inclusion place within 800 m; no Digital inclusion "
+        "place loaded",
     ]
+    all_cols = cols.assign(
+        reach_all=[0.0, 0.6, 1.0], **{"reach_Employment support": [0.0, 0.4, 1.0]}
+    )
+    out = oa_gaps.reasons(dep, all_cols, None, 400.0)
+    assert out[0].endswith("no resident has a place within 400 m; the median resident walks "
+                           "1.4 km to the nearest place")  # fmt: skip
+    assert "most residents have no Employment support place within 400 m" in out[1]
+    assert "most residents have a place of every theme within 400 m" in out[2]
 
 
 def test_ha_boost_raises_need_only_where_homes_are(lsoas, services):
@@ -169,10 +217,11 @@ def test_ha_boost_raises_need_only_where_homes_are(lsoas, services):
     assert (diff.iloc[:5] > 0).all() and diff.max() == pytest.approx(1.0)
 
 
-def test_capacity_changes_access(lsoas, services):
+def test_capacity_changes_access(lsoas, oas, services):
     svc = services.assign(capacity=[10.0] + [np.nan] * (len(services) - 1))
-    plain = gapview.compute_gaps(lsoas, svc, gapview.GapParams())
-    cap = gapview.compute_gaps(lsoas, svc, gapview.GapParams(use_capacity=True))
+    model = _model(oas, svc)
+    plain = gapview.compute_gaps(lsoas, model, gapview.GapParams(detour=DETOUR))
+    cap = gapview.compute_gaps(lsoas, model, gapview.GapParams(use_capacity=True, detour=DETOUR))
     assert not np.allclose(plain["access"], cap["access"].reindex(plain.index))
 
 
@@ -191,9 +240,9 @@ def test_need_only_table_has_no_access(lsoas):
 # --------------------------------------------------------------------------------------------
 # presentation
 # --------------------------------------------------------------------------------------------
-def test_display_table_filters_boroughs_and_keeps_london_ranks(lsoas, services):
-    params = gapview.GapParams()
-    table = gapview.compute_gaps(lsoas, services, params)
+def test_display_table_filters_boroughs_and_keeps_london_ranks(lsoas, oas, services):
+    params = gapview.GapParams(detour=DETOUR)
+    table = gapview.compute_gaps(lsoas, _model(oas, services), params)
     before_name = table.index.name
     shown = gapview.display_table(table, params, (TOWER_HAMLETS,))
     assert table.index.name == before_name  # the cached table is not changed
@@ -201,14 +250,16 @@ def test_display_table_filters_boroughs_and_keeps_london_ranks(lsoas, services):
     assert set(shown["Borough"]) == {"Tower Hamlets"}
     assert shown["Rank in selection"].tolist() == list(range(1, len(shown) + 1))
     assert shown["London rank"].is_monotonic_increasing
-    assert "Services within 800 m: any theme" in shown.columns
+    assert "Places within 800 m (average resident): any theme" in shown.columns
+    assert "Residents with a place within 800 m" in shown.columns
+    assert "Median resident's walk to the nearest place (m)" in shown.columns
     assert "Reason" in shown.columns
     london = gapview.display_table(table, params)
     assert "Rank in selection" not in london.columns and len(london) == len(lsoas)
 
 
-def test_pilot_display_does_not_rename_the_source(lsoas, services):
-    table = gapview.compute_gaps(lsoas, services, gapview.GapParams())
+def test_pilot_display_does_not_rename_the_source(lsoas, oas, services):
+    table = gapview.compute_gaps(lsoas, _model(oas, services), gapview.GapParams(detour=DETOUR))
     pilots = gap.pilot_candidates(lsoas, table["gap"], n=3)
     shown = gapview.pilot_display(pilots, has_stock=False)
     assert pilots.index.name == "candidate"
@@ -218,7 +269,7 @@ def test_pilot_display_does_not_rename_the_source(lsoas, services):
 
 
 def test_metadata_and_header_lines():
-    params = gapview.GapParams(theme="Financial inclusion", catchment=1200.0)
+    params = gapview.GapParams(theme="Financial inclusion", catchment=1200.0, detour=1.57)
     meta = gapview.metadata(
         params,
         borough_names={TOWER_HAMLETS: "Tower Hamlets"},
@@ -234,7 +285,8 @@ def test_metadata_and_header_lines():
         "boroughs=Tower Hamlets (E09000030)",
         "theme=Financial inclusion",
         "catchment_m=1200.0",
-        "detour_factor=1.3",
+        "detour_factor=1.57",
+        "distance=on the streets where the network covers, else straight line x detour",
         "decay=step",
         "demand=population",
         "need_weights=health=0.3333; income=0.3333; employment=0.3333",
@@ -253,13 +305,13 @@ def test_count_high_gap():
     assert gapview.count_high_gap(pd.DataFrame({"need": [1.0]})) == 0
 
 
-def test_script_names_are_data_not_markup(lsoas):
+def test_script_names_are_data_not_markup(lsoas, oas):
     svc = gpd.GeoDataFrame(
         {"name": ["<script>alert(1)</script>"], "theme": ["Digital inclusion"]},
         geometry=[Point(lsoas.geometry.iloc[0].centroid.coords[0])],
         crs=27700,
     )
-    table = gapview.compute_gaps(lsoas, gapview.prepare_services(svc), gapview.GapParams())
+    table = gapview.compute_gaps(lsoas, _model(oas, svc), gapview.GapParams(detour=DETOUR))
     assert not table["reason"].str.contains("<script>").any()
 
 

@@ -83,8 +83,9 @@ def test_gap_finder_ranks_with_access_values_without_upload():
     assert len(table) == 4994
     assert table["Gap"].notna().all() and table["Gap"].is_monotonic_decreasing
     assert table["Access percentile"].nunique() > 100  # real access values, not a flat zero
-    assert "Services within 800 m: Health and wellbeing" in table.columns
-    assert "Services within 800 m: Financial inclusion" in table.columns  # food banks, CUs
+    assert "Places within 800 m (average resident): Health and wellbeing" in table.columns
+    # food banks and credit unions
+    assert "Places within 800 m (average resident): Financial inclusion" in table.columns
     assert "Link-worker FTE per 10,000 residents (by registration)" in table.columns
     assert "Housing association households (Census 2021)" in table.columns
     assert "Financial inclusion**: no open data" not in _text(at)

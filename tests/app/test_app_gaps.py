@@ -170,8 +170,10 @@ def test_ranked_table_with_services(lsoas):
     table = _table(at)
     assert len(table) == len(lsoas)
     assert {"Gap", "Need index", "Reason", "Gap class"} <= set(table.columns)
-    assert "Services within 800 m: any theme" in table.columns
-    assert "Nearest service (m)" in table.columns
+    assert "Places within 800 m (average resident): any theme" in table.columns
+    assert "Residents with a place within 800 m" in table.columns
+    assert table["Residents with a place within 800 m"].between(0, 1).all()
+    assert "Median resident's walk to the nearest place (m)" in table.columns
     assert table["Gap"].iloc[0] == table["Gap"].max()
     assert table["Gap"].is_monotonic_decreasing
     assert table["London rank"].iloc[0] == 1
@@ -200,7 +202,7 @@ def test_borough_in_session_state_restricts_the_table(lsoas):
     at = _app(services=_synthetic_services(lsoas), boroughs=[TOWER_HAMLETS])
     table = _table(at)
     assert set(table["Borough"]) == {"Tower Hamlets"}
-    assert table["Services within 800 m: any theme"].sum() > 0  # the services are there
+    assert table["Places within 800 m (average resident): any theme"].sum() > 0  # they are there
 
 
 def test_changing_the_theme_changes_the_table(lsoas):
@@ -209,10 +211,10 @@ def test_changing_the_theme_changes_the_table(lsoas):
     at.sidebar.selectbox(key="theme").select("Digital inclusion").run()
     assert not at.exception
     after = _table(at)
-    assert "Services within 800 m: Digital inclusion" in after.columns
-    assert "Services within 800 m: Financial inclusion" not in after.columns
-    assert "Nearest Digital inclusion service (m)" in after.columns
-    assert after["Reason"].str.contains("Digital inclusion service").all()
+    assert "Places within 800 m (average resident): Digital inclusion" in after.columns
+    assert "Places within 800 m (average resident): Financial inclusion" not in after.columns
+    assert "Median resident's walk to the nearest place (m): Digital inclusion" in after.columns
+    assert after["Reason"].str.contains("Digital inclusion place within 800 m").all()
     assert not before["Gap"].equals(after["Gap"])
 
 
@@ -237,7 +239,8 @@ def test_csv_download_has_every_parameter(lsoas, media):
     for line in (
         "# vintage=iod2025",
         "# catchment_m=1200.0",
-        "# detour_factor=1.3",
+        f"# detour_factor={io.load_detour()['detour_default']}",
+        "# distance=on the streets where the network covers, else straight line x detour",
         "# decay=step",
         "# demand=population",
         "# theme=All themes",
@@ -251,7 +254,7 @@ def test_csv_download_has_every_parameter(lsoas, media):
     assert any(h.startswith("# gap=need percentile minus access percentile") for h in header)
     # exactly the table shown
     assert data["LSOA code"].tolist() == shown.index.tolist()
-    assert "Services within 1,200 m: any theme" in data.columns
+    assert "Places within 1,200 m (average resident): any theme" in data.columns
     assert data["Gap"].round(3).tolist() == shown["Gap"].round(3).tolist()
 
 
@@ -274,7 +277,7 @@ def test_parameters_survive_a_page_switch(lsoas):
     at.switch_page(PAGE).run()
     assert not at.exception
     assert at.select_slider(key="gaps_catchment").value == 400
-    assert "Services within 400 m: any theme" in _table(at).columns
+    assert "Places within 400 m (average resident): any theme" in _table(at).columns
 
 
 def test_script_in_service_name_does_not_crash(lsoas, media):

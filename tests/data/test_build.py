@@ -44,7 +44,9 @@ def test_build_is_reproducible(two_builds):
     a, b = two_builds
     ha, hb = _hashes(a), _hashes(b)
     assert ha == hb
-    assert "MANIFEST.json" in ha and len(ha) == 16
+    assert "MANIFEST.json" in ha and len(ha) == 21
+    assert {"demand/london_oas.parquet", "streets/detour.json"} <= set(ha)
+    assert {"services/icbs.parquet", "services/registrations_lsoa.parquet"} <= set(ha)
 
 
 @pytest.mark.slow
@@ -54,8 +56,12 @@ def test_committed_data_matches_a_fresh_build(two_builds):
     rels = sorted(p.relative_to(fresh) for p in fresh.rglob("*.parquet"))
     assert rels == sorted(p.relative_to(DATA_DIR) for p in DATA_DIR.rglob("*.parquet"))
     for rel in rels:
-        plain = ("link_workers.parquet", "icbs.parquet", "registrations_lsoa.parquet")
-        if rel.parts[0] == "postcodes" or rel.name in plain:  # plain tables
+        plain = rel.parts[0] in ("postcodes", "demand", "streets") or rel.name in (
+            "link_workers.parquet",
+            "icbs.parquet",
+            "registrations_lsoa.parquet",
+        )
+        if plain:  # plain tables
             new, old = pd.read_parquet(fresh / rel), pd.read_parquet(DATA_DIR / rel)
             pd.testing.assert_frame_equal(new, old, obj=str(rel))
             continue
@@ -105,6 +111,25 @@ def test_refuses_altered_file(raw_dir, tmp_path):
     csv.write_bytes(csv.read_bytes().replace(b"E01000001,8,", b"E01000001,7,", 1))
     with pytest.raises(sources.BuildError, match=r"altered: deprivation/iod2025/iod2025_lsoa21"):
         pipeline.build(raw, tmp_path / "out", log=lambda *_: None)
+
+
+@pytest.mark.slow
+def test_committed_detour_matches_a_fresh_build(two_builds):
+    """The measured detour and its figures in data/ are what the pipeline measures now."""
+    import json
+
+    fresh = json.loads((two_builds[0] / "streets" / "detour.json").read_text())
+    committed = json.loads((DATA_DIR / "streets" / "detour.json").read_text())
+    assert fresh == committed
+
+
+def test_streets_option_needs_a_file(raw_dir, tmp_path, capsys):
+    code = cli.main(
+        ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "o"), "--streets",
+         str(tmp_path / "missing.osm.pbf")]
+    )  # fmt: skip
+    assert code == 2
+    assert "missing.osm.pbf: file not found" in capsys.readouterr().err
 
 
 def test_cli_reports_error_and_exit_code(tmp_path, capsys):
