@@ -45,6 +45,7 @@ __all__ = [
     "PlanParams",
     "SITE_COLUMNS",
     "gap_comparison",
+    "lsoa_summary",
     "newly_reached_by",
     "plan",
     "proof_text",
@@ -493,3 +494,43 @@ def _comparison(
             ),
         ]
     )
+
+
+def lsoa_summary(result: Plan, oas: pd.DataFrame, lsoas: pd.DataFrame) -> pd.DataFrame:
+    """The plan per neighbourhood of the area: the target group, the share already served,
+    the share the plan newly reaches and which sites reach it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by LSOA 2021 code (the neighbourhoods with demand in the area): ``lsoa_name``,
+        ``borough_name``, ``target``, ``served``, ``newly_reached``, ``served_share``,
+        ``reached_share`` (of ``target``; NaN where it is 0) and ``sites`` (numbers of the
+        chosen sites that newly reach some of it, e.g. "1, 4").
+    """
+    codes = oas["lsoa21_code"].to_numpy()
+    area = result.weights.to_numpy() > 0
+    w = result.weights.to_numpy(float)
+    frame = pd.DataFrame(
+        {
+            "lsoa_code": codes,
+            "target": w,
+            "served": np.where(result.served, w, 0.0),
+            "newly_reached": np.where(result.reached_by > 0, w, 0.0),
+            "site": result.reached_by,
+            "in_area": area,
+        }
+    )
+    frame = frame[frame["in_area"]]
+    out = frame.groupby("lsoa_code")[["target", "served", "newly_reached"]].sum()
+    sites = (
+        frame[frame["site"] > 0]
+        .groupby("lsoa_code")["site"]
+        .agg(lambda s: ", ".join(str(v) for v in sorted(set(s))))
+    )
+    out["sites"] = sites.reindex(out.index).fillna("")
+    out["served_share"] = out["served"] / out["target"].where(out["target"] > 0)
+    out["reached_share"] = out["newly_reached"] / out["target"].where(out["target"] > 0)
+    out.insert(0, "borough_name", lsoas["borough_name"].reindex(out.index).to_numpy())
+    out.insert(0, "lsoa_name", lsoas["lsoa_name"].reindex(out.index).to_numpy())
+    return out

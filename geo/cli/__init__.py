@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from geo.cli import build, gaps, webfiles
+from geo.cli import build, gaps, plan, webfiles
 
 __all__ = ["main"]
 
 #: Subcommand name -> module with ``add_arguments(parser)`` and ``run(args) -> int``.
-COMMANDS = {"build": build, "web": webfiles, "gaps": gaps}
+COMMANDS = {"build": build, "web": webfiles, "gaps": gaps, "plan": plan}
 
 
 def main(argv: list[str] | None = None) -> int:
