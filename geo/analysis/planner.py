@@ -201,6 +201,10 @@ class Plan:
         Already served, per OA.
     reached_by : numpy.ndarray
         Per OA, the number (1..) of the chosen site that newly reaches it (0: none).
+    area : numpy.ndarray
+        Per OA, in the planning area (and PTAL filter).
+    cover : scipy.sparse.csr_array
+        The coverage matrix (OAs x candidates).
     """
 
     params: PlanParams
@@ -215,6 +219,7 @@ class Plan:
     weights: pd.Series
     served: np.ndarray
     reached_by: np.ndarray
+    area: np.ndarray
     cover: sparse.csr_array = field(repr=False)
 
 
@@ -439,6 +444,7 @@ def plan(data: PlanData, params: PlanParams, *, curve: bool = True) -> Plan:
         weights=weights,
         served=is_served,
         reached_by=newly_reached_by(cover, open_w, result.sites),
+        area=area,
         cover=cover,
     )
 
@@ -509,7 +515,7 @@ def lsoa_summary(result: Plan, oas: pd.DataFrame, lsoas: pd.DataFrame) -> pd.Dat
         chosen sites that newly reach some of it, e.g. "1, 4").
     """
     codes = oas["lsoa21_code"].to_numpy()
-    area = result.weights.to_numpy() > 0
+    area = result.area
     w = result.weights.to_numpy(float)
     frame = pd.DataFrame(
         {
