@@ -36,6 +36,7 @@ pages = {
         st.Page("app_pages/borough.py", title="Borough view", icon=":material/location_city:"),
         st.Page("app_pages/pcn.py", title="PCN view", icon=":material/groups:"),
         st.Page("app_pages/gaps.py", title="Gap finder", icon=":material/search:"),
+        st.Page("app_pages/planner.py", title="Pilot planner", icon=":material/add_location_alt:"),
     ],
     "Your data": [
         st.Page("app_pages/housing.py", title="Housing associations", icon=":material/home:"),

@@ -58,7 +58,7 @@ CURVE_MAX = 50
 #: The exact reach curve (one solve per k) is drawn when the plan itself was proved within
 #: this many seconds; it then gets at most ``CURVE_BUDGET`` seconds in all.
 CURVE_IF_UNDER = 1.5
-CURVE_BUDGET = 8.0
+CURVE_BUDGET = 4.0
 
 #: Columns of the chosen-sites table (the command line's CSV), in order.
 SITE_COLUMNS = [

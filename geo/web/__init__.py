@@ -14,6 +14,7 @@ Modules
 * :mod:`geo.web.indicators` -- public transport access (PTAL bands) and link workers by GP
   registration per neighbourhood;
 * :mod:`geo.web.points` -- point layers (canvas circle markers, or clusters);
+* :mod:`geo.web.planmap` -- the Pilot planner's chosen sites, numbered, with their reach;
 * :mod:`geo.web.layers` -- the bundled data as layers: housing association homes, one layer per
   service category, link workers at GP practices;
 * :mod:`geo.web.update` -- splitting a map into a fixed base and the layers a new selection
@@ -81,6 +82,7 @@ from geo.web.layers import (
     add_link_worker_layer,
     ha_percent,
 )
+from geo.web.planmap import add_plan_sites
 from geo.web.points import THEME_COLOURS, add_points, add_services_by_theme
 from geo.web.staticgeom import WebLayer, web_layer
 from geo.web.staticpoints import web_points
@@ -119,6 +121,7 @@ __all__ = [
     "add_link_worker_layer",
     "add_lw_registration_layer",
     "add_pcn_share_layer",
+    "add_plan_sites",
     "add_points",
     "add_ptal_layer",
     "add_services_by_theme",
