@@ -37,6 +37,9 @@ pages = {
         st.Page("app_pages/pcn.py", title="PCN view", icon=":material/groups:"),
         st.Page("app_pages/gaps.py", title="Gap finder", icon=":material/search:"),
         st.Page("app_pages/planner.py", title="Pilot planner", icon=":material/add_location_alt:"),
+        st.Page(
+            "app_pages/closures.py", title="What a closure costs", icon=":material/domain_disabled:"
+        ),
     ],
     "Your data": [
         st.Page("app_pages/housing.py", title="Housing associations", icon=":material/home:"),

@@ -1,0 +1,234 @@
+"""What a closure costs: who loses their only place of a theme within walking reach.
+
+Existing places of the theme (bundled and/or uploaded, per the sidebar's data mode) measured from
+the Census 2021 Output Areas as the gap finder measures them (geo.analysis.closureview). Only
+places inside the sidebar's area close; people anywhere in London count.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common, mapping, plancommon
+from geo.analysis import closureview as cv
+from geo.analysis import planinputs
+from geo.analysis.gapview import CATCHMENTS
+from geo.analysis.selection import Selection
+from geo.outputs.export import safe_csv
+
+sel: Selection = st.session_state["selection"]
+mode = common.data_mode()
+detour = common.detour_default()
+st.title("What a closure costs")
+st.markdown(
+    "If a place closes, who is left with **no place of the theme within walking reach**? "
+    "Pick one place or a whole category in the area chosen in the sidebar; then see which "
+    "places matter most."
+)
+if detour is None or common.oas() is None:
+    st.error(
+        "The walking-access data (Output Areas, street network, measured detour) is not "
+        "installed. Run `python -m geo build` to make it."
+    )
+    st.stop()
+common.mode_caption("services")
+covered_names = ", ".join(common.streets().report.get("covered_borough_names", [])) or "none"
+themes = [t for t in planinputs.PLAN_THEMES if t != planinputs.LINK_WORKER_THEME]
+defaults = {
+    "close_theme": sel.theme if sel.theme in themes else "Digital inclusion",
+    "close_catchment": 800,
+    "close_reach": "residents",
+    "close_what": "place",
+    "close_n": 5,
+}
+for key, value in defaults.items():
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_{key}", value)
+    st.session_state[f"_{key}"] = st.session_state[key]
+
+bor = common.boroughs("iod2025")
+area = ", ".join(bor["borough_name"].get(b, b) for b in sel.boroughs) if sel.boroughs else "London"
+c1, c2, c3 = st.columns(3)
+c1.selectbox("Theme", options=themes, key="close_theme")
+c2.select_slider(
+    "Walking catchment",
+    options=list(CATCHMENTS),
+    format_func=lambda m: f"{m:,} m (~{round(m / 80)} min)",
+    key="close_catchment",
+)
+c3.radio(
+    "Target group",
+    options=list(planinputs.REACH),
+    format_func=lambda k: planinputs.REACH_SHORT[k].capitalize(),
+    key="close_reach",
+    help="Residents and housing association households are always shown; this adds a third "
+    "count and ranks the places by it.",
+)
+theme = st.session_state["close_theme"]
+catchment = float(st.session_state["close_catchment"])
+reach = st.session_state["close_reach"]
+who = planinputs.REACH_SHORT[reach]
+
+data = plancommon.plan_data(mode, detour, "streets", with_oas=False)
+places = plancommon.per_session(
+    "_close_places",
+    (theme, plancommon.uploads_key(mode)),
+    lambda: cv.theme_places(data.places, data.directory, theme, data.lsoas),
+)
+if not len(places):
+    st.warning(
+        f"No place of **{theme}** is in the data used, so no closure can cost anything here. "
+        "Choose another theme, or upload your services on the Service directory page."
+    )
+    st.stop()
+cover = plancommon.per_session(
+    "_close_cover",
+    (theme, catchment, plancommon.uploads_key(mode)),
+    lambda: cv.place_cover(data.places, places, catchment),
+)
+weights = plancommon.per_session(
+    "_close_weights", (reach,), lambda: cv.closure_weights(data.oas, data.lsoas, reach)
+)
+closable = (
+    places["borough_code"].isin(sel.boroughs).to_numpy()
+    if sel.boroughs
+    else places["borough_code"].notna().to_numpy()
+)
+st.caption(
+    f"{len(places):,} places of {theme} used ({int(closable.sum()):,} in {area}). A person "
+    f"counts as reached when a place of the theme is within {catchment:,.0f} m walking from "
+    "their Output Area's population-weighted centre: on the OpenStreetMap street network where "
+    f"it covers both ends ({covered_names}), else the straight line x {detour:.3f}. People "
+    "anywhere in London count, and places outside the area keep serving. "
+    f"{planinputs.REACH_LABELS[reach]}; housing association households: "
+    f"{planinputs.REACH_LABELS['ha']}."
+)
+
+st.header("Close a place or a category")
+st.radio(
+    "What closes",
+    options=["place", "category"],
+    format_func={"place": "One place", "category": "A whole category (in the area)"}.get,
+    key="close_what",
+    horizontal=True,
+)
+inside = places[closable]
+if st.session_state["close_what"] == "place":
+    labels = {
+        i: f"{inside.at[i, 'name']} ({inside.at[i, 'category_label']}, {inside.at[i, 'borough_name']})"
+        for i in inside.sort_values("name").index
+    }
+    if st.session_state.get("close_place") not in labels:
+        st.session_state["close_place"] = next(iter(labels))
+    st.selectbox("Place", options=list(labels), format_func=labels.get, key="close_place")
+    closed = [int(st.session_state["close_place"])]
+    what = labels[closed[0]]
+else:
+    cats = inside.groupby("category")["category_label"].first().to_dict()
+    if st.session_state.get("close_category") not in cats:
+        st.session_state["close_category"] = next(iter(cats))
+    st.selectbox("Category", options=list(cats), format_func=cats.get, key="close_category")
+    cat = st.session_state["close_category"]
+    closed = inside.index[inside["category"].eq(cat)].tolist()
+    what = f"all {len(closed):,} {cats[cat].lower()} in {area}"
+table, totals = cv.closure_impact(cover, weights, closed, data.oas, data.lsoas)
+m1, m2, m3 = st.columns(3)
+m1.metric("Residents left with no place in reach", f"{totals['residents']:,.0f}")
+m2.metric("Housing association households", f"{totals['ha']:,.0f}")
+m3.metric(f"{who.capitalize()} (target group)", f"{totals['target']:,.0f}")
+st.markdown(
+    f"Closing **{mapping.md_text(what)}** leaves {totals['residents']:,.0f} residents in "
+    f"{int(totals['output_areas']):,} Output Areas of {len(table):,} neighbourhoods with no place "
+    f"of {theme} within {catchment:,.0f} m."
+)
+shown = table.reset_index().rename(
+    columns={
+        "lsoa_code": "LSOA",
+        "lsoa_name": "Neighbourhood",
+        "borough_name": "Borough",
+        "output_areas": "Output Areas left without",
+        "residents": "Residents",
+        "ha": "Housing association households",
+        "target": f"{who.capitalize()} (target group)",
+    }
+)
+if len(shown):
+    st.dataframe(
+        shown.round(1), hide_index=True, width="stretch", column_config=common.number_formats(shown)
+    )
+    st.download_button(
+        "Download this table (CSV)",
+        data=lambda: safe_csv(
+            shown,
+            header_lines=[
+                f"What a closure costs: {what}; theme {theme}; catchment {catchment:.0f} m",
+                common.SOURCES_SHORT,
+            ],
+        ),
+        file_name="closure_cost.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="close_csv",
+    )
+else:
+    st.info("Nobody loses their only place of the theme: everyone it serves has another in reach.")
+
+st.header("Which places matter most")
+st.slider("How many places", min_value=1, max_value=20, key="close_n")
+n = int(st.session_state["close_n"])
+sole, critical, crit_table = plancommon.per_session(
+    "_close_rank",
+    (theme, catchment, reach, n, tuple(sel.boroughs), plancommon.uploads_key(mode)),
+    lambda: cv.most_important(cover, weights, places, closable, n),
+)
+left, right = st.columns(2)
+with left:
+    st.subheader("One at a time")
+    st.caption(
+        f"The {n} places in {area} whose closure alone leaves the most {who} with no place of "
+        "the theme in reach (each place's sole coverage: the people for whom it is the only one)."
+    )
+    one = sole[
+        ["name", "category_label", "borough_name", "sole_target", "sole_residents", "sole_ha"]
+    ]
+    one = one.rename(
+        columns={
+            "name": "Place",
+            "category_label": "Category",
+            "borough_name": "Borough",
+            "sole_target": f"{who.capitalize()} (target group)",
+            "sole_residents": "Residents",
+            "sole_ha": "HA households",
+        }
+    ).round(1)
+    st.dataframe(one, hide_index=True, width="stretch", column_config=common.number_formats(one))
+with right:
+    st.subheader(f"Together: the worst {n}")
+    st.caption(
+        f"The {n} places whose joint closure leaves the most {who} unreached, solved exactly "
+        "(the covering interdiction problem, Church, Scaparra & Middleton 2004, HiGHS). Not "
+        "always the top of the other list: two places close together back each other up, so "
+        "each alone costs little and both together cost much. "
+        + (
+            f"Proved optimal in {critical.seconds:.2f} s: {critical.loss:,.0f} {who}."
+            if critical.proved_optimal
+            else f"Not proved optimal within the time limit: {critical.loss:,.0f} found, at "
+            f"most {critical.bound:,.0f}."
+        )
+    )
+    together = (
+        crit_table[["name", "category_label", "borough_name", "added_loss"]]
+        .rename(
+            columns={
+                "name": "Place",
+                "category_label": "Category",
+                "borough_name": "Borough",
+                "added_loss": f"Adds ({who})",
+            }
+        )
+        .round(1)
+    )
+    st.dataframe(
+        together, hide_index=True, width="stretch", column_config=common.number_formats(together)
+    )
