@@ -59,7 +59,7 @@ c2.select_slider(
 c3.radio(
     "Target group",
     options=list(planinputs.REACH),
-    format_func=lambda k: planinputs.REACH_SHORT[k].capitalize(),
+    format_func=lambda k: planinputs.REACH_SHORT[k][:1].upper() + planinputs.REACH_SHORT[k][1:],
     key="close_reach",
     help="Residents and housing association households are always shown; this adds a third "
     "count and ranks the places by it.",
@@ -135,7 +135,7 @@ table, totals = cv.closure_impact(cover, weights, closed, data.oas, data.lsoas)
 m1, m2, m3 = st.columns(3)
 m1.metric("Residents left with no place in reach", f"{totals['residents']:,.0f}")
 m2.metric("Housing association households", f"{totals['ha']:,.0f}")
-m3.metric(f"{who.capitalize()} (target group)", f"{totals['target']:,.0f}")
+m3.metric(f"{who[:1].upper() + who[1:]} (target group)", f"{totals['target']:,.0f}")
 st.markdown(
     f"Closing **{mapping.md_text(what)}** leaves {totals['residents']:,.0f} residents in "
     f"{int(totals['output_areas']):,} Output Areas of {len(table):,} neighbourhoods with no place "
@@ -149,7 +149,7 @@ shown = table.reset_index().rename(
         "output_areas": "Output Areas left without",
         "residents": "Residents",
         "ha": "Housing association households",
-        "target": f"{who.capitalize()} (target group)",
+        "target": f"{who[:1].upper() + who[1:]} (target group)",
     }
 )
 if len(shown):
@@ -197,7 +197,7 @@ with left:
             "name": "Place",
             "category_label": "Category",
             "borough_name": "Borough",
-            "sole_target": f"{who.capitalize()} (target group)",
+            "sole_target": f"{who[:1].upper() + who[1:]} (target group)",
             "sole_residents": "Residents",
             "sole_ha": "HA households",
         }

@@ -112,17 +112,18 @@ with st.form("plan_form", border=True):
     c2.radio(
         "Whom to reach",
         options=list(planinputs.REACH),
-        format_func=lambda k: planinputs.REACH_SHORT[k].capitalize(),
+        format_func=lambda k: planinputs.REACH_SHORT[k][:1].upper() + planinputs.REACH_SHORT[k][1:],
         key="plan_reach",
     )
     c3.checkbox(
-        "People already within reach of a place of the theme count as served",
+        "Count only people not yet served",
         key="plan_served",
-        help="On: the plan counts only people with no place of the theme within the catchment "
+        help="On: people who already have a place of the theme within the catchment count as "
+        "served and the plan counts only the others "
         "(places anywhere in London count, bundled and/or yours as the sidebar says).",
     )
     c3.checkbox(
-        "Only neighbourhoods with PTAL 2 or lower (poor public transport)",
+        "Only poor public transport areas (PTAL 0-2)",
         key="plan_ptal",
         help="Only people in neighbourhoods with TfL PTAL 2015 band 0 to 2 count, as in the "
         "Gap finder.",
@@ -218,7 +219,7 @@ if not len(plan.candidates):
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(f"Newly reached ({who})", f"{r.objective:,.0f}", help=f"with {len(r.sites)} sites")
 m2.metric(
-    "Share of the target group in the area",
+    "Share of the target group",
     f"{r.objective / f['target_total']:.1%}" if f["target_total"] else "-",
     help=f"of {f['target_total']:,.0f} {who} in {area}",
 )
@@ -286,7 +287,7 @@ web.add_categories(
     tooltip_fields={
         "lsoa_name": "Neighbourhood",
         "borough_name": "Borough",
-        "target": f"{who.capitalize()}",
+        "target": f"{who[:1].upper() + who[1:]}",
         "served_pct": "Already served, %",
         "reached_pct": "Newly reached by the plan, %",
         "sites": "Reached from sites",
@@ -311,7 +312,7 @@ if 0 < len(reached) <= MAX_OA_POINTS:
         tooltip_fields={
             "oa_code": "Output Area",
             "site": "Newly reached by site",
-            "weight": who.capitalize(),
+            "weight": who[:1].upper() + who[1:],
         },
         colour="#D55E00",
         show=bool(sel.boroughs),
@@ -363,7 +364,7 @@ def _map_table() -> pd.DataFrame:
         columns={
             "lsoa_name": "Neighbourhood",
             "borough_name": "Borough",
-            "target": who.capitalize(),
+            "target": who[:1].upper() + who[1:],
             "served": "Already served",
             "newly_reached": "Newly reached",
             "sites": "Reached from sites",
@@ -401,6 +402,8 @@ display = sites.rename(
         "lsoa_code": "Neighbourhood (LSOA)",
     }
 ).assign(**{"% of the target group": lambda d: (d["% of the target group"] * 100).round(2)})
+display["Newly reached"] = display["Newly reached"].round()
+display["Cumulative"] = display["Cumulative"].round()
 display = display[
     [
         "Site",
@@ -524,18 +527,18 @@ chart = (
     )
 )
 st.altair_chart(chart, width="stretch")
+solved = curve["k"][curve["proved"]].tolist()
 st.caption(
     "Each new site adds less than the one before: where the curve flattens, the next site "
     "stops paying. The greedy curve adds one site at a time (the one reaching most new "
-    f"people); the optimum is solved for each number of sites separately ({n_exact} of "
-    f"{planner.CURVE_MAX} solved: "
+    "people); the optimum is solved for each number of sites separately, "
     + (
-        "every k up to the number chosen"
-        if n_exact >= params.count
-        else "only the number chosen, because one solve took longer than "
-        f"{planner.CURVE_IF_UNDER:g} s"
+        f"here proved for {len(solved)} of them ({', '.join(map(str, solved))})"
+        if plan.result.seconds < planner.CURVE_IF_UNDER
+        else "here only for the number chosen (one solve took longer than "
+        f"{planner.CURVE_IF_UNDER:g} s)"
     )
-    + ")."
+    + f" within a budget of {planner.CURVE_BUDGET:g} s; beyond, the greedy curve alone."
 )
 with st.expander("The chart as a table", icon=":material/table:"):
     chart_table = curve.rename(

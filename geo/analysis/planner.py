@@ -405,6 +405,9 @@ def plan(data: PlanData, params: PlanParams, *, curve: bool = True) -> Plan:
             "proved": rc.get("proved", np.zeros(CURVE_MAX, bool)),
         }
     )
+    # a solve the budget cut short says little: only proved optima are drawn besides the plan
+    unproved = ~curve_frame["proved"].to_numpy(bool)
+    curve_frame.loc[unproved, ["optimum", "bound"]] = np.nan
     k = int(params.count)  # the plan itself is the optimum for k = count
     curve_frame.loc[k - 1, ["optimum", "bound", "proved"]] = [
         result.objective,
