@@ -216,6 +216,14 @@ if not len(plan.candidates):
         "sites or another area."
     )
     st.stop()
+if not f["reachable"]:
+    st.warning(
+        f"No candidate site reaches anyone not yet served: every {who[:-1] if who.endswith('s') else who} "
+        "within reach of these candidate sites already has a place of the theme within the "
+        "catchment (for example libraries as candidates when libraries provide the theme). "
+        "Choose other candidate sites, or count everyone."
+    )
+    st.stop()
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(f"Newly reached ({who})", f"{r.objective:,.0f}", help=f"with {len(r.sites)} sites")
 m2.metric(
@@ -450,9 +458,7 @@ slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{area}_{params.theme}").strip("_")[:80]
 d1, d2, _ = st.columns(3)
 d1.download_button(
     "Download the sites (CSV)",
-    data=lambda: safe_csv(
-        plan.sites, header_lines=[f"{k}: {v}" for k, v in meta.items()] + [proof]
-    ),
+    data=safe_csv(plan.sites, header_lines=[f"{k}: {v}" for k, v in meta.items()] + [proof]),
     file_name=f"pilot_plan_{slug}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -461,7 +467,7 @@ d1.download_button(
 )
 d2.download_button(
     "Download the sites (GeoJSON)",
-    data=lambda: safe_geojson(
+    data=safe_geojson(
         gpd.GeoDataFrame(
             plan.sites,
             geometry=gpd.points_from_xy(plan.sites["lon"], plan.sites["lat"]),

@@ -274,6 +274,11 @@ def run(args: argparse.Namespace) -> int:
         f"of a candidate {f['reachable']:,.0f}"
     )
     print(f"objective (newly reached {who}): {r.objective:,.0f} with {len(r.sites)} sites")
+    if not f["reachable"]:
+        print(
+            "no candidate site reaches anyone not yet served: everyone within reach of these "
+            "candidates already has a place of the theme"
+        )
     print(
         f"proved optimal: {'yes' if r.proved_optimal else 'no'}; bound {r.bound:,.0f}; gap "
         f"{100 * r.gap:.3f}%; solver {r.seconds:.2f} s"

@@ -1,0 +1,225 @@
+"""The Pilot planner and What a closure costs pages, run headless with Streamlit's AppTest, and
+``python -m geo plan`` against the page (the same numbers).
+
+Uploaded services are clearly synthetic: points at the centroids of real Tower Hamlets LSOAs
+(2021), named "Synthetic ..." (one named as a script, to check escaping).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from geo import cli
+from geo.analysis import planner
+from geo.cli import plan as plan_cli
+from geo.data import io
+
+PLANNER = "app_pages/planner.py"
+CLOSURES = "app_pages/closures.py"
+TOWER_HAMLETS = "E09000030"
+SCRIPT = "<script>alert(1)</script>"
+TIMEOUT = 180
+
+
+def _app(page: str, **state) -> AppTest:
+    at = AppTest.from_file("../../app.py", default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(page)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def media(monkeypatch) -> dict[str, bytes]:
+    """file id -> bytes of everything the page gives to st.download_button."""
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def _download(at: AppTest, media: dict[str, bytes], key: str) -> bytes:
+    button = at.download_button(key=key)
+    file_id = re.search(r"/([0-9a-f]+)\.\w+$", button.proto.url).group(1)
+    data = media[file_id]
+    return data() if callable(data) else data
+
+
+def _map_payload(at: AppTest) -> str:
+    maps = [c for c in at.get("component_instance") if "folium" in c.proto.component_name]
+    assert len(maps) == 1
+    return json.dumps(json.loads(maps[0].proto.json_args))
+
+
+@pytest.fixture(scope="module")
+def cli_csv(tmp_path_factory) -> pd.DataFrame:
+    path = tmp_path_factory.mktemp("plan") / "plan.csv"
+    argv = ["plan", "--theme", "Digital inclusion", "--sites", "community_centre,library"]
+    assert cli.main([*argv, "--count", "10", "--csv", str(path)]) == 0
+    return pd.read_csv(path)
+
+
+def test_page_numbers_equal_the_command_line(cli_csv):
+    """The page's defaults are the issue author's case: the same sites, the same numbers."""
+    at = _app(PLANNER)
+    plan = at.session_state["_plan_result"][1]
+    assert plan.params.theme == "Digital inclusion" and plan.params.count == 10
+    assert plan.params.detour == io.load_detour()["detour_default"]
+    assert plan.sites["site_id"].tolist() == cli_csv["site_id"].tolist()
+    pd.testing.assert_series_equal(
+        plan.sites["newly_reached"], cli_csv["newly_reached"], check_names=False
+    )
+    assert list(cli_csv.columns) == planner.SITE_COLUMNS
+    assert {"site_id", "name", "category", "lon", "lat", "newly_reached"} <= set(cli_csv.columns)
+    shown = at.dataframe[0].value
+    assert shown["Name"].tolist() == cli_csv["name"].tolist()
+    assert shown["Newly reached"].tolist() == cli_csv["newly_reached"].round().tolist()
+    assert at.metric[0].value == f"{cli_csv['newly_reached'].sum():,.0f}"
+    assert at.metric[2].value == "Yes"
+    assert any("Proved optimal" in s.value for s in at.success)
+
+
+def test_command_line_prints_objective_and_proof(capsys):
+    argv = ["plan", "--theme", "Digital inclusion", "--sites", "community_centre", "--count", "3"]
+    assert cli.main([*argv, "--borough", TOWER_HAMLETS, "--reach", "ha"]) == 0
+    out, err = capsys.readouterr()
+    assert "objective (newly reached housing association households)" in out
+    assert "proved optimal: yes" in out
+    rows = [line for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
+    assert 1 <= len(rows) <= 3 and all("Tower Hamlets" in line for line in rows)
+    # libraries are the places of Digital inclusion: as candidates they reach no one new
+    argv = ["plan", "--theme", "Digital inclusion", "--sites", "library", "--count", "3"]
+    assert cli.main(argv) == 0
+    out, _ = capsys.readouterr()
+    assert "no candidate site reaches anyone not yet served" in out
+    assert "with 0 sites" in out
+    with pytest.raises(SystemExit):
+        cli.main(["plan", "--theme", "Digital inclusion", "--sites", "nope", "--count", "3"])
+    _, err = capsys.readouterr()
+    assert "unknown candidate sites 'nope'" in err
+
+
+def test_link_worker_theme_has_nobody_served(capsys):
+    argv = ["plan", "--theme", "link-worker style support", "--sites", "library", "--count", "2"]
+    assert cli.main([*argv, "--icb", "QMF"]) == 0
+    out, err = capsys.readouterr()
+    assert "Nobody counts as already served" in err
+    assert "already served 0;" in out
+
+
+def test_borough_oa_centres_target_group_map_and_downloads(media):
+    at = _app(
+        PLANNER,
+        boroughs=[TOWER_HAMLETS],
+        plan_sites=["oa", "community_centre"],
+        plan_count=5,
+        plan_reach="ha",
+    )
+    plan = at.session_state["_plan_result"][1]
+    assert plan.params.boroughs == (TOWER_HAMLETS,) and plan.result.proved_optimal
+    assert set(plan.sites["borough_code"]) == {TOWER_HAMLETS}
+    assert plan.sites["category"].isin(["oa", "community_centre"]).all()
+    payload = _map_payload(at)
+    assert "Straight-line reach of each site" in payload
+    assert "Output Areas newly reached" in payload
+    assert any("What the map shows" in m.value for m in at.markdown)
+    csv = _download(at, media, "plan_csv").decode("utf-8-sig")
+    assert "# reach: Housing association households" in csv
+    assert "# proved_optimal: yes" in csv
+    body = pd.read_csv(pd.io.common.StringIO(csv), comment="#")
+    assert body["site_id"].tolist() == plan.sites["site_id"].tolist()
+    geo = json.loads(_download(at, media, "plan_geojson"))
+    assert len(geo["features"]) == len(plan.sites)
+    # the chart and its text: the greedy curve to 50 sites, the plan's point on it
+    assert plan.curve["greedy"].is_monotonic_increasing and len(plan.curve) == 50
+    assert plan.curve.loc[4, "optimum"] == pytest.approx(plan.result.objective)
+
+
+def test_settings_from_a_link_and_back_into_it():
+    at = AppTest.from_file("../../app.py", default_timeout=TIMEOUT)
+    at.query_params["plan_count"] = "3"
+    at.query_params["plan_catchment"] = "1200"
+    at.query_params["plan_reach"] = "nobody"
+    at.run()
+    at.switch_page(PLANNER)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    plan = at.session_state["_plan_result"][1]
+    assert plan.params.count == 3 and plan.params.catchment == 1200.0
+    assert plan.params.reach == "residents"
+    assert any("plan_reach" in w.value for w in at.warning)
+    assert at.query_params["plan_count"] in ("3", ["3"])
+    assert at.query_params["plan_catchment"] in ("1200", ["1200"])
+
+
+def _synthetic_services(n: int = 30) -> gpd.GeoDataFrame:
+    lsoas = io.load_lsoas("iod2025")
+    th = lsoas[lsoas["borough_code"] == TOWER_HAMLETS].sort_index().iloc[:n]
+    return gpd.GeoDataFrame(
+        {
+            "name": [SCRIPT if i == 0 else f"Synthetic room {i}" for i in range(len(th))],
+            "theme": "Digital inclusion",
+        },
+        geometry=th.geometry.centroid.to_numpy(),
+        crs=27700,
+    )
+
+
+def test_uploaded_sites_are_candidates_and_names_are_escaped():
+    at = _app(
+        PLANNER,
+        services=_synthetic_services(),
+        boroughs=[TOWER_HAMLETS],
+        plan_sites=["upload"],
+        plan_count=3,
+        plan_served=False,  # the uploads provide the theme: as served places they reach no one
+    )
+    plan = at.session_state["_plan_result"][1]
+    assert set(plan.sites["category"]) == {"upload"} and len(plan.sites) == 3
+    # the uploads provide Digital inclusion too: 345 libraries and the 30 uploads
+    assert plan.figures["served_places"] == 345 + 30
+    payload = _map_payload(at)
+    assert SCRIPT not in payload
+    for element in [*at.markdown, *at.caption, *at.warning, *at.info, *at.success]:
+        assert SCRIPT not in element.value
+
+
+def test_closure_page_place_category_and_most_important():
+    at = _app(CLOSURES, boroughs=["E09000007"])
+    assert "Closing" in " ".join(m.value for m in at.markdown)
+    one = int(at.metric[0].value.replace(",", ""))
+    at.session_state["close_what"] = "category"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    every = int(at.metric[0].value.replace(",", ""))
+    assert every >= one > 0
+    _, critical, table = at.session_state["_close_rank"][1]
+    assert critical.proved_optimal and len(table) == 5
+    assert set(table["borough_code"]) == {"E09000007"}
+    assert table["added_loss"].sum() == pytest.approx(critical.loss)
+
+
+def test_planner_data_matches_the_command_line_loader():
+    """The page's data (cached models) and the command's loader give the same distances."""
+    data, _ = plan_cli.plan_data(sites=("pharmacy",))
+    at = _app(PLANNER, plan_sites=["pharmacy"], plan_count=2, plan_theme="Employment support")
+    plan = at.session_state["_plan_result"][1]
+    direct = planner.plan(data, plan.params, curve=False)
+    assert direct.sites["site_id"].tolist() == plan.sites["site_id"].tolist()
+    assert direct.result.objective == plan.result.objective
