@@ -1,0 +1,88 @@
+"""The Pilot planner and What a closure costs in headless Chromium, on the bundled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import test_browser as harness
+
+from geo.data import io
+
+pytestmark = pytest.mark.browser
+TOWER_HAMLETS = "E09000030"
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not Path(harness.CHROMIUM).exists():
+        pytest.skip("Chromium is not installed; .ci/run installs it")
+    proc, url = harness._start_server()
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=harness.CHROMIUM, args=harness.ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1500, "height": 1300})
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    yield pg
+    assert not dialogs  # nothing from the data ever ran as script
+    pg.close()
+
+
+def test_planner_link_draws_the_sites_and_their_reach(page, app_url, artifacts):
+    """A shared link: Tower Hamlets, 5 sites at any Output Area centre, housing association
+    households. The map draws the neighbourhoods, 5 reach circles and 5 numbered sites."""
+    page.goto(f"{app_url}/planner?borough={TOWER_HAMLETS}&plan_sites=oa&plan_count=5&plan_reach=ha")
+    lsoas = io.load_lsoas("iod2025")
+    n_th = int((lsoas["borough_code"] == TOWER_HAMLETS).sum())
+    frame, counts = harness._map_frame(
+        page, timeout=180, ready=lambda c: c["polygons"] >= n_th and c["markers"] >= 5
+    )
+    page.wait_for_timeout(800)
+    counts = frame.evaluate(harness.COUNT_LAYERS)
+    numbers = frame.evaluate(
+        "[...document.querySelectorAll('.leaflet-marker-icon')].map(e => e.textContent.trim())"
+        ".filter(t => /^[0-9]+$/.test(t))"
+    )
+    assert sorted(map(int, numbers)) == [1, 2, 3, 4, 5], numbers  # the site numbers
+    assert counts["circles"] >= 5, counts  # the reach circles (L.Circle) at least
+    assert page.get_by_text("Proved optimal (HiGHS").first.is_visible()
+    assert page.get_by_text("Newly reached (housing association households)").first.is_visible()
+    text = frame.content()
+    assert "Share of the housing association households newly reached" in text  # the legend
+    assert "plan_count=5" in page.url and "plan_sites=oa" in page.url
+    page.screenshot(path=str(artifacts / "pilot_planner.png"), full_page=True)
+
+
+def test_planner_form_changes_the_plan(page, app_url):
+    page.goto(f"{app_url}/planner?borough={TOWER_HAMLETS}&plan_count=2")
+    page.get_by_text("Proved optimal (HiGHS").first.wait_for(timeout=180_000)
+    assert page.get_by_text("no choice of at most 2 candidate sites").first.is_visible()
+    slider = page.get_by_role("slider", name="Number of sites")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("button", name="Find the best sites").click()
+    page.get_by_text("no choice of at most 3 candidate sites").first.wait_for(timeout=180_000)
+    assert "plan_count=3" in page.url
+
+
+def test_closure_page_on_bundled_data(page, app_url, artifacts):
+    page.goto(f"{app_url}/closures?borough=E09000007")
+    page.get_by_text("Residents left with no place in reach").first.wait_for(timeout=180_000)
+    assert page.get_by_text("Together: the worst 5").first.is_visible()
+    assert page.get_by_text("Proved optimal in").first.is_visible()
+    page.screenshot(path=str(artifacts / "closure_cost.png"), full_page=True)
