@@ -234,6 +234,43 @@ st.markdown(
 """
 )
 
+st.header("Pilot planner and closures")
+st.markdown(
+    """
+- **The problem.** The maximal covering location problem (Church & ReVelle 1974): choose at
+  most N candidate sites so that the most people of the target group have a chosen site within
+  the walking catchment. People are the 26,369 Census 2021 Output Areas at their
+  population-weighted centres; a site reaches an Output Area when the walking distance is within
+  the catchment, measured exactly as for the Gap finder (on the streets where mapped, else the
+  straight line x the detour). With *count only people not yet served* on, Output Areas with a
+  place of the theme within the catchment (anywhere in London, bundled and/or yours) count as
+  reached already.
+- **Whom to reach.** Residents (Census 2021 TS001 per Output Area); residents of
+  neighbourhoods in England's most deprived 10% / 20% (IMD 2025 decile 1 / 1-2 of the LSOA
+  2021); residents aged 65+ (TS007A), disabled residents (TS038) and housing association
+  households (TS054) are published per LSOA only, so each LSOA's count is shared over its Output
+  Areas in proportion to their residents. Deprivation is IoD 2025 on LSOA 2021 only.
+- **Candidate sites.** Bundled places of the chosen categories, your uploaded services, or any
+  Output Area centre (measured as a place: on the streets where mapped, else straight line x
+  detour); only sites in the planning area (the sidebar's boroughs or ICB), and only people in
+  it count. *Link-worker style support* has no place in open data, so nobody counts as served.
+- **Solver.** HiGHS (branch-and-cut, through scipy and highspy) after exact reductions
+  (people nobody can reach, identical rows merged, dominated sites dropped); with thousands of
+  candidates first an LP bound by column generation and reduced-cost fixing. The answer is
+  *proved optimal*, or, when the time limit is reached, the best plan found with the proved
+  bound and the gap. The tests check it against brute force and PySAL's spopt. The greedy
+  choice adds the site reaching most new people each step; the gap finder's comparison places
+  the best candidate inside each of the top N neighbourhoods by the Gap finder's rank.
+- **The map.** Each site's dashed circle has radius catchment / detour: the straight-line
+  reach; where the street network is used the reach is measured on the streets, so the
+  Output Areas a site newly reaches (orange points) are the exact answer.
+- **What a closure costs.** People lose out when every place of the theme within their
+  catchment closes. One place at a time, the loss is its *sole coverage*; the N places that
+  matter most together are solved exactly (the covering interdiction problem, Church, Scaparra
+  & Middleton 2004). Only places in the area close; people anywhere in London count.
+"""
+)
+
 st.header("Link workers where patients live")
 st.markdown(
     """
