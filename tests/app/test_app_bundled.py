@@ -6,6 +6,8 @@ the bundled service directory, PCN link workers, the Code-Point Open postcode lo
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -300,3 +302,16 @@ def test_number_formats_separate_thousands_and_show_percentages_to_one_decimal()
     )
     formats = {c: cfg["type_config"]["format"] for c, cfg in common.number_formats(frame).items()}
     assert formats == {"Population": "localized", "% LSOAs in the most deprived 10%": "%.1f"}
+
+
+def test_gap_map_draws_bundled_places_from_the_static_file():
+    """The gap map's layers of bundled places name the static places file the browser caches
+    and carry only which of its places show, not the places' names and positions."""
+    at = _page("app_pages/gaps.py", boroughs=[TOWER_HAMLETS])
+    (component,) = [c for c in at.get("component_instance") if "folium" in c.proto.component_name]
+    args = json.loads(component.proto.json_args)
+    script = args["script"] + (args.get("feature_group") or "")
+    assert "/app/static/geo/places.json.gz" in script
+    libraries = io.load_services().query("category == 'library' and borough_code == @TOWER_HAMLETS")
+    assert len(libraries) > 0
+    assert not any(name in script for name in libraries["name"])
