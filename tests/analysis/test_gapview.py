@@ -191,9 +191,9 @@ def test_reasons_say_who_is_in_reach():
     out = oa_gaps.reasons(dep, cols, "Digital inclusion", 800.0)
     assert out == [
         "Deprived; no resident has a Digital inclusion place within 800 m; the median resident "
-        "walks 1.4 km to the nearest",
+        "walks 1.4 km to the nearest one",
         "Need higher than 50%; 23% of residents have a Digital inclusion place within 800 m; the "
-        "median resident walks 230 m to the nearest",
+        "median resident walks 230 m to the nearest one",
         "X; 100% of residents have a Digital inclusion place within 800 m; no Digital inclusion "
         "place loaded",
     ]
