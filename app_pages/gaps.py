@@ -521,7 +521,8 @@ m3.metric(
 m4.metric(
     "People living in them",
     f"{int(scope.loc[scope['gap'] >= 0.5, 'demand'].sum()):,}",
-    help=gv.DEMAND_LABELS[params.demand] + " (ONS mid-2020)",
+    help=gv.DEMAND_LABELS[params.demand]
+    + (" (Census 2021)" if sel.vintage == "iod2025" else " (ONS mid-2020 estimates)"),
 )
 
 if n_in_theme == 0:
