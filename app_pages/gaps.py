@@ -297,7 +297,7 @@ if measure == LW and lw is not None:
         (services_key, stock_key, params),
         lambda: registration.reg_gaps(lsoas, lw, params, homes),
     )
-    in_theme = gps[pd.to_numeric(gps["lw_fte_allocated"], errors="coerce").notna().to_numpy()]
+    n_in_theme = int(pd.to_numeric(gps["lw_fte_allocated"], errors="coerce").notna().sum())
 elif has_services and not no_data_theme:
     services = gv.prepare_services(raw_services)
     services_key = mine_key
@@ -308,7 +308,7 @@ elif has_services and not no_data_theme:
             (services_key, stock_key, params),
             lambda: registration.add_registration(gv.compute_gaps(lsoas, model, params, homes), lw),
         )
-    in_theme = gv.in_theme(services, sel.theme)
+    n_in_theme = gv.count_places(services, sel.theme)
 else:
     services = None
     services_key = "none"
@@ -317,7 +317,7 @@ else:
         (stock_key, params),
         lambda: gv.need_only_table(lsoas, params, homes),
     )
-    in_theme = None
+    n_in_theme = 0
 
 shown = gv.display_table(table, params, sel.boroughs)
 scope = table[table["borough_code"].isin(sel.boroughs)] if sel.boroughs else table
@@ -331,7 +331,7 @@ meta = gv.metadata(
     borough_names=borough_names,
     boroughs=sel.boroughs,
     n_services=gv.count_places(services),
-    n_services_theme=gv.count_places(in_theme),
+    n_services_theme=n_in_theme,
     n_homes=float(homes.sum()) if homes is not None else None,
     sources=common.SOURCES_SHORT,
 )
@@ -508,7 +508,7 @@ m1.metric(
     "GP practices with link workers"
     if measure == LW
     else ("Places in this theme" if sel.theme != gv.ALL_THEMES else "Places used"),
-    f"{gv.count_places(in_theme):,}",
+    f"{n_in_theme:,}",
     help=f"of {gv.count_places(services):,} places used (all London; "
     f"{provision.MODES[mode].lower()})",
 )
@@ -521,10 +521,11 @@ m3.metric(
 m4.metric(
     "People living in them",
     f"{int(scope.loc[scope['gap'] >= 0.5, 'demand'].sum()):,}",
-    help=gv.DEMAND_LABELS[params.demand] + " (ONS mid-2020)",
+    help=gv.DEMAND_LABELS[params.demand]
+    + (" (Census 2021)" if sel.vintage == "iod2025" else " (ONS mid-2020 estimates)"),
 )
 
-if len(in_theme) == 0:
+if n_in_theme == 0:
     st.warning(
         f"None of your services is in the theme **{sel.theme}**, so access is zero everywhere "
         "and the gap reflects need only. Choose another theme in the sidebar or add services."
@@ -698,9 +699,10 @@ if places is not None and len(places):
         mapping.add_services(m, drawn, show=bool(sel.boroughs))
         st.caption(mapping.aggregation_note(None, drawn))
     elif measure == LW:
-        web.add_link_worker_layer(m, drawn, show=on)
+        web.add_link_worker_layer(m, drawn, show=on, points=web.web_points("places"))
     else:
-        web.add_category_layers(m, drawn, CATEGORIES, show=on)
+        # bundled places from the static file the browser caches: only which ones show travels
+        web.add_category_layers(m, drawn, CATEGORIES, show=on, points=web.web_points("places"))
 class_counts = layer["bivariate_class"].value_counts()
 _finish_map(
     m,

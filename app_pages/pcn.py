@@ -61,6 +61,24 @@ code = st.selectbox(
 )
 st.session_state["_pcn"] = code
 if code is None:
+    listed = pcnview.pcn_list(pcns, options, icbs["short_name"] if icbs is not None else None)
+    st.subheader(f"The {len(listed):,} PCNs{' ' + where if where else ' in London'}")
+    st.caption(
+        "Least link-worker provision first: social prescribing link-worker FTE (NHS England, "
+        "PCN Workforce, November 2025) per 10,000 registered patients (December 2025). A PCN "
+        "with no workforce record has unknown FTE (empty), not zero. Pick one above to see "
+        "where its patients live."
+    )
+    st.dataframe(listed, width="stretch", column_config=common.number_formats(listed))
+    st.download_button(
+        "Download the PCN list (CSV)",
+        data=lambda: safe_csv(listed.reset_index(), header_lines=[common.SOURCES_SHORT]),
+        file_name="pcns_link_workers.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key="pcn_list_csv",
+    )
     st.stop()
 st.query_params["pcn"] = code  # a link to this view
 

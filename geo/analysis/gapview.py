@@ -168,21 +168,43 @@ def _facility_col(services: gpd.GeoDataFrame) -> str | None:
     return "facility" if "facility" in services.columns else None
 
 
+def theme_mask(services: pd.DataFrame, theme: str) -> np.ndarray:
+    """Which rows serve ``theme`` (every row for "All themes"), as a boolean array.
+
+    The test runs once per distinct ``themes`` value (a few dozen), not once per row: the
+    directory with its park edge points has tens of thousands of rows.
+    """
+    if theme == ALL_THEMES:
+        return np.ones(len(services), dtype=bool)
+    if "themes" in services.columns:
+        seen: dict[object, bool] = {}
+        out = np.zeros(len(services), dtype=bool)
+        for i, value in enumerate(services["themes"].tolist()):
+            key = tuple(value) if isinstance(value, list) else value  # "; "-joined text or a list
+            hit = seen.get(key)
+            if hit is None:
+                hit = seen[key] = isinstance(key, str | tuple) and theme in key
+            out[i] = hit
+        return out
+    return (services["theme"] == theme).to_numpy(dtype=bool)
+
+
 def in_theme(services: gpd.GeoDataFrame, theme: str) -> gpd.GeoDataFrame:
     """The services serving ``theme`` (all of them for "All themes")."""
     if theme == ALL_THEMES:
         return services
-    if "themes" in services.columns:
-        return services[services["themes"].map(lambda ts: theme in ts).to_numpy(dtype=bool)]
-    return services[services["theme"] == theme]
+    return services[theme_mask(services, theme)]
 
 
-def count_places(services: gpd.GeoDataFrame | None) -> int:
-    """Places (facilities: a park with many edge points is one), not rows."""
+def count_places(services: gpd.GeoDataFrame | None, theme: str = ALL_THEMES) -> int:
+    """Places serving ``theme`` (facilities: a park with many edge points is one), not rows."""
     if services is None or services.empty:
         return 0
+    mask = theme_mask(services, theme)
     col = _facility_col(services)
-    return int(services[col].nunique()) if col else len(services)
+    if col is None:
+        return int(mask.sum())
+    return len(pd.unique(services[col].to_numpy()[mask]))
 
 
 def homes_per_lsoa(stock: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, *, by_code: bool) -> pd.Series:

@@ -148,7 +148,7 @@ def reasons(
     """One reason per LSOA: deprivation, then who has a place within reach and the walk.
 
     One theme: "...; 23% of residents have a Digital inclusion place within 800 m; the median
-    resident walks 1.2 km to the nearest". All themes: "...; most residents have no Employment
+    resident walks 1.2 km to the nearest one". All themes: "...; most residents have no Employment
     or Digital inclusion place within 800 m; the median resident walks 350 m to the nearest
     place" (themes reached by fewer than half the residents are named).
     """
@@ -173,7 +173,7 @@ def reasons(
             walk = (
                 f"no {theme} place loaded"
                 if pd.isna(near)
-                else f"the median resident walks {_metres(near)} to the nearest"
+                else f"the median resident walks {_metres(near)} to the nearest one"
             )
         else:
             if row[f"reach_{ALL}"] == 0:

@@ -13,6 +13,7 @@ import pandas as pd
 from geo.analysis.registration import FTE_KNOWN, RegistrationMeasure
 
 __all__ = [
+    "pcn_list",
     "pcn_figures",
     "pcn_label",
     "pcn_neighbourhoods",
@@ -38,6 +39,34 @@ def pcn_options(pcns: pd.DataFrame, icb: str | None = None, boroughs=()) -> list
         served = rows["borough_codes"].fillna("").astype(str).str.split("; ")
         rows = rows[served.map(lambda bs: bool(set(bs) & set(codes))).to_numpy(dtype=bool)]
     return rows.sort_values(["pcn_name"]).index.tolist()
+
+
+def pcn_list(
+    pcns: pd.DataFrame, codes: list[str], icb_names: pd.Series | None = None
+) -> pd.DataFrame:
+    """The PCNs ``codes`` side by side, least link-worker provision first.
+
+    Columns: PCN, its commissioning ICB (``icb_names``: code -> name, when given), member
+    practices, registered patients (December 2025), link-worker FTE (November 2025) and FTE
+    per 10,000 registered patients. A PCN with no workforce record has unknown FTE (empty
+    cells, listed last), not zero.
+    """
+    rows = pcns.reindex(codes)
+    icb = rows["icb_code"]
+    if icb_names is not None:
+        icb = icb.map(icb_names).fillna(icb)
+    out = pd.DataFrame(
+        {
+            "PCN": rows["pcn_name"],
+            "ICB": icb,
+            "Practices": rows["n_practices"].astype("Int64"),
+            "Registered patients": rows["registered_patients"].round().astype("Int64"),
+            "Link-worker FTE": rows["lw_fte"].round(2),
+            "FTE per 10,000 patients": rows["lw_per_10k"].round(3),
+        },
+        index=pd.Index(codes, name="PCN code"),
+    )
+    return out.sort_values(["FTE per 10,000 patients", "PCN"], na_position="last")
 
 
 def pcn_practices(m: RegistrationMeasure, code: str, borough_names: pd.Series) -> pd.DataFrame:

@@ -191,9 +191,9 @@ def test_reasons_say_who_is_in_reach():
     out = oa_gaps.reasons(dep, cols, "Digital inclusion", 800.0)
     assert out == [
         "Deprived; no resident has a Digital inclusion place within 800 m; the median resident "
-        "walks 1.4 km to the nearest",
+        "walks 1.4 km to the nearest one",
         "Need higher than 50%; 23% of residents have a Digital inclusion place within 800 m; the "
-        "median resident walks 230 m to the nearest",
+        "median resident walks 230 m to the nearest one",
         "X; 100% of residents have a Digital inclusion place within 800 m; no Digital inclusion "
         "place loaded",
     ]
@@ -321,3 +321,36 @@ def test_script_names_are_data_not_markup(lsoas, oas):
 )
 def test_fmt_metres(metres, text):
     assert gap.fmt_metres(metres) == text  # distances in reasons, shared by geo.analysis.gapview
+
+
+def test_theme_mask_and_count_places_on_text_and_list_themes():
+    """Synthetic: themes as "; "-joined text (the bundled directory) or lists (parsed
+    uploads); a park's edge points share one facility and count once."""
+    services = gpd.GeoDataFrame(
+        {
+            "themes": [
+                "Health and wellbeing; Physical environment",
+                "Digital inclusion",
+                ["Digital inclusion", "Employment support"],
+                "Health and wellbeing; Physical environment",
+                None,
+            ],
+            "facility": ["park:1", "lib:1", "up:1", "park:1", "x:1"],
+        },
+        geometry=gpd.points_from_xy([0, 1, 2, 3, 4], [0, 0, 0, 0, 0]),
+        crs=27700,
+    )
+    mask = gapview.theme_mask(services, "Physical environment")
+    assert mask.tolist() == [True, False, False, True, False]
+    assert gapview.theme_mask(services, "Digital inclusion").tolist() == [
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert gapview.theme_mask(services, gapview.ALL_THEMES).all()
+    assert gapview.count_places(services, "Physical environment") == 1  # one park
+    assert gapview.count_places(services, "Digital inclusion") == 2
+    assert gapview.count_places(services) == 4
+    assert len(gapview.in_theme(services, "Digital inclusion")) == 2

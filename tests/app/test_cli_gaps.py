@@ -96,7 +96,7 @@ def test_bad_options_say_what_to_fix(args, message, capsys):
 
 
 def test_no_open_data_theme_and_unknown_borough(capsys):
-    assert cli.main(["gaps", "--theme", "financial inclusion"]) == 2
+    assert cli.main(["gaps", "--theme", "specialist and supported housing"]) == 2
     assert "no open data" in capsys.readouterr().err
     assert cli.main(["gaps", "--borough", "E09999999"]) == 2
     assert "not a London borough code" in capsys.readouterr().err

@@ -102,7 +102,7 @@ def test_camden_detour_is_measured_from_the_data():
     ratios = detour.detour_ratios(net, so, xy, sp, pxy, fac, cat, max_straight=MAX_STRAIGHT_M)
     summary = detour.summarise(ratios)
     assert report["detour_default"] == pytest.approx(summary.loc["all", "median"], abs=5e-5)
-    assert summary.loc["all", "pairs"] == report["nearest_per_category"]["all"]["pairs"] == 4864
+    assert summary.loc["all", "pairs"] == report["nearest_per_category"]["all"]["pairs"] == 5828
     for cat_key, rec in report["nearest_per_category"].items():
         assert rec["median"] == pytest.approx(summary.loc[cat_key, "median"], abs=5e-5)
     assert report["detour_default"] != 1.3
