@@ -123,7 +123,7 @@ with st.form("plan_form", border=True):
         "(places anywhere in London count, bundled and/or yours as the sidebar says).",
     )
     c3.checkbox(
-        "Only poor public transport areas (PTAL 0-2)",
+        "Poor public transport only (PTAL 0-2)",
         key="plan_ptal",
         help="Only people in neighbourhoods with TfL PTAL 2015 band 0 to 2 count, as in the "
         "Gap finder.",
