@@ -37,13 +37,28 @@ PILOT_LABEL_STYLE = (
 )
 
 sel: Selection = st.session_state["selection"]
+
+
+def _per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
+    """The value kept in ``st.session_state[slot]`` for ``key``, computed when the key changes."""
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == key:
+        return held[1]
+    value = compute()
+    st.session_state[slot] = (key, value)
+    return value
+
+
 mine = st.session_state.get("services")
 mode = common.data_mode()
 raw_services = common.supply(mode)  # bundled and/or uploaded places; parks as edge points
 stock = st.session_state.get("stock")
 has_services = raw_services is not None and len(raw_services) > 0
 has_stock = stock is not None and len(stock) > 0
-uncovered = provision.uncovered_themes(raw_services, NO_OPEN_DATA)
+mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
+uncovered = _per_session(
+    "_gaps_uncovered", mine_key, lambda: provision.uncovered_themes(raw_services, NO_OPEN_DATA)
+)
 LW = "link_workers"
 
 street_data = common.streets()
@@ -265,18 +280,7 @@ st.caption(
 # --------------------------------------------------------------------------------------------
 # computation, kept per session under a digest of the inputs
 # --------------------------------------------------------------------------------------------
-def _per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
-    """The value kept in ``st.session_state[slot]`` for ``key``, computed when the key changes."""
-    held = st.session_state.get(slot)
-    if held is not None and held[0] == key:
-        return held[1]
-    value = compute()
-    st.session_state[slot] = (key, value)
-    return value
-
-
 stock_key = gv.frame_digest(stock) if has_stock else "none"
-mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
 no_data_theme = sel.theme in uncovered and measure != LW
 lw = common.lw_by_registration(sel.vintage) if gps is not None and len(gps) else None
 homes = (
@@ -319,6 +323,9 @@ else:
     )
     n_in_theme = 0
 
+n_places = _per_session(
+    "_gaps_n_places", (measure, services_key), lambda: gv.count_places(services)
+)
 shown = gv.display_table(table, params, sel.boroughs)
 scope = table[table["borough_code"].isin(sel.boroughs)] if sel.boroughs else table
 low_ptal = at_most(lsoas["ptal"], "2") if "ptal" in lsoas.columns else None
@@ -330,7 +337,7 @@ meta = gv.metadata(
     params,
     borough_names=borough_names,
     boroughs=sel.boroughs,
-    n_services=gv.count_places(services),
+    n_services=n_places,
     n_services_theme=n_in_theme,
     n_homes=float(homes.sum()) if homes is not None else None,
     sources=common.SOURCES_SHORT,
@@ -376,7 +383,12 @@ def _downloads(frame: pd.DataFrame, what: str) -> None:
     d1, d2, _ = st.columns([1, 1, 1])
     d1.download_button(
         f"Download {what} (CSV)",
-        data=safe_csv(frame, header_lines=gv.header_lines(meta)),
+        # the same table and settings give the same file: made again only when they change
+        data=_per_session(
+            "_gaps_csv",
+            (what, services_key, stock_key, params, sel.boroughs, ptal_on, repr(meta)),
+            lambda: safe_csv(frame, header_lines=gv.header_lines(meta)),
+        ),
         file_name=f"gap_finder_{sel.vintage}_{slug}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -509,8 +521,7 @@ m1.metric(
     if measure == LW
     else ("Places in this theme" if sel.theme != gv.ALL_THEMES else "Places used"),
     f"{n_in_theme:,}",
-    help=f"of {gv.count_places(services):,} places used (all London; "
-    f"{provision.MODES[mode].lower()})",
+    help=f"of {n_places:,} places used (all London; {provision.MODES[mode].lower()})",
 )
 m2.metric("Neighbourhoods shown", f"{len(scope):,}")
 m3.metric(

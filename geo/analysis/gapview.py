@@ -177,15 +177,15 @@ def theme_mask(services: pd.DataFrame, theme: str) -> np.ndarray:
     if theme == ALL_THEMES:
         return np.ones(len(services), dtype=bool)
     if "themes" in services.columns:
-        seen: dict[object, bool] = {}
-        out = np.zeros(len(services), dtype=bool)
-        for i, value in enumerate(services["themes"].tolist()):
-            key = tuple(value) if isinstance(value, list) else value  # "; "-joined text or a list
-            hit = seen.get(key)
-            if hit is None:
-                hit = seen[key] = isinstance(key, str | tuple) and theme in key
-            out[i] = hit
-        return out
+        # "; "-joined text (the directory) or lists (parsed uploads): tuples are hashable
+        values = services["themes"]
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        except TypeError:  # lists are not hashable: as tuples
+            values = values.map(lambda v: tuple(v) if isinstance(v, list) else v)
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        serves = np.array([isinstance(u, str | tuple) and theme in u for u in uniques], bool)
+        return np.append(serves, False)[codes]  # code -1 (missing) -> False
     return (services["theme"] == theme).to_numpy(dtype=bool)
 
 

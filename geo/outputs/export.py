@@ -18,13 +18,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["neutralise_formulas", "safe_csv", "safe_geojson"]
+__all__ = ["neutralise_formulas", "neutralise_text", "safe_csv", "safe_geojson"]
 
 # Full-width = + - @ are written as literal characters (not \u escapes) so the pattern also works
 # with the RE2 engine pandas uses for Arrow-backed strings.
@@ -66,9 +67,21 @@ def neutralise_formulas(s: pd.Series) -> pd.Series:
     return out.where(~missing)
 
 
+_TRIGGER_RE = re.compile(_TRIGGER)
+_PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
+
+
+def neutralise_text(text: str) -> str:
+    """One text made safe as :func:`neutralise_formulas` makes a cell (a header line's part, a
+    column name): the same patterns, without building a Series for one value."""
+    if _TRIGGER_RE.match(text) and not _PLAIN_NUMBER_RE.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _safe_name(name: Any) -> str:
     """A column name made safe the same way as a text cell."""
-    return str(neutralise_formulas(pd.Series([str(name)], dtype="str")).iloc[0])
+    return neutralise_text(str(name))
 
 
 def _header_line(line: str) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.outputs.export import neutralise_formulas, safe_csv, safe_geojson
+from geo.outputs.export import neutralise_formulas, neutralise_text, safe_csv, safe_geojson
 
 FORMULAS = [
     '=HYPERLINK("http://example.invalid","synthetic")',
@@ -129,3 +129,30 @@ def test_safe_geojson() -> None:
 def test_safe_geojson_requires_crs() -> None:
     with pytest.raises(ValueError, match="CRS"):
         safe_geojson(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=SUM(A1)",
+        "  =1+1",
+        "+44 20 7946 0000",
+        "+44",
+        "-12.5",
+        " 1e-3 ",
+        "@cmd",
+        "\tx",
+        "\rx",
+        "\uff1dA1",
+        "plain text",
+        "",
+        "-",
+        "- 3",
+        "Tower Hamlets",
+        "# catchment_m=800",
+    ],
+)
+def test_neutralise_text_agrees_with_the_column_function(text):
+    """The one-value path (header lines, column names) and the column path are the same rule."""
+    column = neutralise_formulas(pd.Series([text], dtype="str")).iloc[0]
+    assert neutralise_text(text) == column
