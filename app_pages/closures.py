@@ -7,13 +7,18 @@ places inside the sidebar's area close; people anywhere in London count.
 
 from __future__ import annotations
 
+import dataclasses
+
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from app_pages import common, mapping, plancommon
+from geo import web
 from geo.analysis import closureview as cv
 from geo.analysis import planinputs
 from geo.analysis.gapview import CATCHMENTS
-from geo.analysis.selection import Selection
+from geo.analysis.selection import Selection, bounds_of
 from geo.outputs.export import safe_csv
 
 sel: Selection = st.session_state["selection"]
@@ -104,6 +109,70 @@ st.caption(
     f"{planinputs.REACH_LABELS['ha']}."
 )
 
+
+def _closure_map(table: pd.DataFrame, closing: pd.DataFrame, what: str) -> None:
+    """Where the closure leaves people without a place: the neighbourhoods shaded by residents
+    left with none of the theme in reach, the closed places as black points, and the
+    neighbourhoods in words before the map (its text equivalent)."""
+    shapes = common.lsoas("iod2025", web=True)
+    layer = shapes.loc[table.index, ["lsoa_name", "borough_name", "geometry"]].assign(
+        left=table["residents"].round().astype(int),
+        ha_left=table["ha"].round(1),
+    )
+    m = web.base_map(bounds_of(common.boroughs("iod2025", web=True), sel.boroughs))
+    web.add_choropleth(
+        m,
+        layer,
+        "left",
+        kind="score",
+        label="Residents left with no place in reach",
+        scheme="Quantiles",
+        k=max(2, min(5, layer["left"].nunique())),
+        tooltip_fields={
+            "lsoa_name": "Neighbourhood",
+            "borough_name": "Borough",
+            "left": "Residents left with no place of the theme in reach",
+            "ha_left": "Housing association households left without",
+        },
+        name="Residents left without",
+        palette="Reds",
+        note="Quantile classes of the neighbourhoods affected; darker = more people",
+        geometry=mapping.lsoa_geometry(dataclasses.replace(sel, vintage="iod2025"), layer.index),
+    )
+    points = gpd.GeoDataFrame(
+        closing[["name", "category_label", "borough_name"]],
+        geometry=gpd.points_from_xy(closing["lon"], closing["lat"]),
+        crs=4326,
+    )
+    web.add_points(
+        m,
+        points,
+        name="Closed in this scenario",
+        tooltip_fields={"name": "Place", "category_label": "Kind", "borough_name": "Borough"},
+        colour="#000000",
+    )
+    web.add_boroughs(
+        m,
+        mapping.nearby_boroughs(common.boroughs("iod2025", web=True), sel.boroughs),
+        highlight=list(sel.boroughs),
+        geometry=web.web_layer("boroughs", "iod2025"),
+    )
+    worst = table.sort_values("residents", ascending=False).head(5)
+    named = "; ".join(
+        f"{mapping.md_text(str(r.lsoa_name))} {r.residents:,.0f}" for r in worst.itertuples()
+    )
+    mapping.show_map(
+        web.finish(m),
+        key="closure_map",
+        description=(
+            f"**What the map shows.** The {len(layer):,} neighbourhoods where closing "
+            f"{mapping.md_text(what)} leaves residents with no place of {theme} within "
+            f"{catchment:,.0f} m, shaded by how many (darker = more), and the closed place(s) as "
+            f"black points. Most affected: {named}. The table under the map lists them all."
+        ),
+    )
+
+
 st.header("Close a place or a category")
 st.radio(
     "What closes",
@@ -153,6 +222,7 @@ shown = table.reset_index().rename(
     }
 )
 if len(shown):
+    _closure_map(table, places.loc[places.index.isin(closed)], what)
     st.dataframe(
         shown.round(1), hide_index=True, width="stretch", column_config=common.number_formats(shown)
     )

@@ -204,6 +204,14 @@ def test_closure_page_place_category_and_most_important():
     at = _app(CLOSURES, boroughs=["E09000007"])
     assert "Closing" in " ".join(m.value for m in at.markdown)
     one = int(at.metric[0].value.replace(",", ""))
+    # the map of where people are left without: its words, and the closed place on it
+    words = next(m.value for m in at.markdown if m.value.startswith("**What the map shows.**"))
+    assert "leaves residents with no place of" in words and "Most affected:" in words
+    (component,) = [c for c in at.get("component_instance") if "folium" in c.proto.component_name]
+    args = json.loads(component.proto.json_args)
+    script = args["script"] + (args.get("feature_group") or "")
+    assert "Residents left with no place in reach" in script
+    assert "Closed in this scenario" in script
     at.session_state["close_what"] = "category"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
