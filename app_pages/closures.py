@@ -16,7 +16,7 @@ import streamlit as st
 from app_pages import common, mapping, plancommon
 from geo import web
 from geo.analysis import closureview as cv
-from geo.analysis import planinputs
+from geo.analysis import planinputs, planquery
 from geo.analysis.gapview import CATCHMENTS
 from geo.analysis.selection import Selection, bounds_of
 from geo.outputs.export import safe_csv
@@ -40,16 +40,26 @@ common.mode_caption("services")
 covered_names = ", ".join(common.streets().report.get("covered_borough_names", [])) or "none"
 themes = [t for t in planinputs.PLAN_THEMES if t != planinputs.LINK_WORKER_THEME]
 defaults = {
-    "close_theme": sel.theme if sel.theme in themes else "Digital inclusion",
-    "close_catchment": 800,
-    "close_reach": "residents",
-    "close_what": "place",
-    "close_n": 5,
+    **planquery.CLOSE_DEFAULTS,
+    "close_theme": sel.theme if sel.theme in themes else planquery.CLOSE_DEFAULTS["close_theme"],
 }
+if not st.session_state.get("_close_seeded"):
+    # once per session: the settings of a shared link (the place or category is checked below,
+    # against the data used)
+    values, warnings = planquery.closure_from_query(st.session_state.get("_page_query", {}), themes)
+    for warning in warnings:
+        st.warning(warning)
+    if "close_place" in values:
+        st.session_state["_close_place_link"] = values.pop("close_place")
+    st.session_state.update(values)
+    st.session_state["_close_seeded"] = True
 for key, value in defaults.items():
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(f"_{key}", value)
     st.session_state[f"_{key}"] = st.session_state[key]
+for key in ("close_place", "close_category"):  # kept while the user visits other pages
+    if key not in st.session_state and f"_{key}" in st.session_state:
+        st.session_state[key] = st.session_state[f"_{key}"]
 
 bor = common.boroughs("iod2025")
 area = ", ".join(bor["borough_name"].get(b, b) for b in sel.boroughs) if sel.boroughs else "London"
@@ -187,19 +197,47 @@ if st.session_state["close_what"] == "place":
         i: f"{inside.at[i, 'name']} ({inside.at[i, 'category_label']}, {inside.at[i, 'borough_name']})"
         for i in inside.sort_values("name").index
     }
+    linked = st.session_state.pop("_close_place_link", None)
+    if linked is not None:
+        match = inside.index[inside["site_id"].astype(str).eq(linked)]
+        if len(match):
+            st.session_state["close_place"] = int(match[0])
+        else:
+            st.warning(
+                f"The link's place {linked!r} is not a place of {theme} in {area} in the data "
+                "used; the first place is shown instead."
+            )
     if st.session_state.get("close_place") not in labels:
         st.session_state["close_place"] = next(iter(labels))
     st.selectbox("Place", options=list(labels), format_func=labels.get, key="close_place")
     closed = [int(st.session_state["close_place"])]
     what = labels[closed[0]]
+    chosen = str(inside.at[closed[0], "site_id"])
 else:
     cats = inside.groupby("category")["category_label"].first().to_dict()
     if st.session_state.get("close_category") not in cats:
+        if st.session_state.get("close_category"):
+            st.warning(
+                f"The link's category {str(st.session_state['close_category'])!r} has no place "
+                f"of {theme} in {area}; the first category is shown instead."
+            )
         st.session_state["close_category"] = next(iter(cats))
     st.selectbox("Category", options=list(cats), format_func=cats.get, key="close_category")
     cat = st.session_state["close_category"]
     closed = inside.index[inside["category"].eq(cat)].tolist()
     what = f"all {len(closed):,} {cats[cat].lower()} in {area}"
+    chosen = cat
+for key in ("close_place", "close_category"):
+    if key in st.session_state:
+        st.session_state[f"_{key}"] = st.session_state[key]
+# a link to this view: the settings that differ from the defaults and the place or category
+for key, value in planquery.closure_to_query(
+    {
+        **{k: st.session_state[k] for k in planquery.CLOSE_DEFAULTS},
+        "close_place" if st.session_state["close_what"] == "place" else "close_category": chosen,
+    }
+).items():
+    st.query_params[key] = value
 table, totals = cv.closure_impact(cover, weights, closed, data.oas, data.lsoas)
 m1, m2, m3 = st.columns(3)
 m1.metric("Residents left with no place in reach", f"{totals['residents']:,.0f}")
@@ -245,7 +283,7 @@ else:
     st.info("Nobody loses their only place of the theme: everyone it serves has another in reach.")
 
 st.header("Which places matter most")
-st.slider("How many places", min_value=1, max_value=20, key="close_n")
+st.slider("How many places", min_value=1, max_value=planquery.CLOSE_MAX_N, key="close_n")
 n = int(st.session_state["close_n"])
 sole, critical, crit_table = plancommon.per_session(
     "_close_rank",

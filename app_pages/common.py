@@ -334,9 +334,11 @@ def _init_from_url(borough_codes: set[str], icb_map: dict[str, tuple[str, ...]])
             "_url_warnings": list(sel.warnings),
             # the PCN view's own parameter (the sidebar rewrites the URL before it runs)
             "_pcn": st.query_params.get("pcn"),
-            # the Pilot planner's own parameters (plan_*)
+            # the Pilot planner's and the closure page's own parameters (plan_*, close_*)
             "_page_query": {
-                k: v for k, v in st.query_params.to_dict().items() if k.startswith("plan_")
+                k: v
+                for k, v in st.query_params.to_dict().items()
+                if k.startswith(("plan_", "close_"))
             },
         }
     )

@@ -19,7 +19,7 @@ import streamlit as st
 
 from app_pages import common, mapping, plancommon
 from geo import web
-from geo.analysis import planinputs, planner, planquery, provision
+from geo.analysis import closureview, planinputs, planner, planquery, provision
 from geo.analysis.gapview import CATCHMENTS
 from geo.analysis.selection import Selection, bounds_of
 from geo.data.directory import THEME_CAVEATS
@@ -325,6 +325,27 @@ if 0 < len(reached) <= MAX_OA_POINTS:
         colour="#D55E00",
         show=bool(sel.boroughs),
     )
+existing = plancommon.per_session(
+    "_plan_existing",
+    (params.theme, plancommon.uploads_key(mode)),
+    lambda: closureview.theme_places(data.places, data.directory, params.theme, data.lsoas),
+)
+if sel.boroughs and len(existing):
+    near = mapping.nearby_boroughs(common.boroughs("iod2025", web=True), sel.boroughs).index
+    existing = existing[existing["borough_code"].isin(near)]
+if len(existing):
+    web.add_points(
+        m,
+        gpd.GeoDataFrame(
+            existing[["name", "category_label", "borough_name"]],
+            geometry=gpd.points_from_xy(existing["lon"], existing["lat"]),
+            crs=4326,
+        ),
+        name=f"Existing places of {params.theme}",
+        tooltip_fields={"name": "Place", "category_label": "Kind", "borough_name": "Borough"},
+        colour="#0072B2",
+        show=params.already_served,
+    )
 radius = params.catchment / params.detour
 web.add_plan_sites(
     m,
@@ -358,7 +379,19 @@ description = (
     )
     + f". The {len(summary):,} neighbourhoods of {mapping.md_text(area)} are shaded by the "
     f"share of their {who} the plan newly reaches; orange points (in the layer list) are the "
-    f"{len(reached):,} Output Areas it newly reaches. Largest gains: "
+    f"{len(reached):,} Output Areas it newly reaches"
+    + (
+        f"; blue points are the {len(existing):,} existing places of {params.theme} "
+        + ("nearby" if sel.boroughs else "in London")
+        + (
+            " (people within reach of one count as served)"
+            if params.already_served
+            else " (in the layer list; not counted as serving anyone in this plan)"
+        )
+        if len(existing)
+        else f"; no existing place of {params.theme} is in the data used"
+    )
+    + ". Largest gains: "
     + "; ".join(
         f"site {int(s['number'])} {mapping.md_text(s['name'])} ({s['reached_text']})"
         for _, s in top.iterrows()

@@ -1,8 +1,9 @@
-"""The Pilot planner's and the closure page's settings in the URL (``plan_*`` query parameters).
+"""The Pilot planner's and the closure page's settings in the URL (``plan_*`` and ``close_*``).
 
 :func:`to_query` writes the settings that differ from :data:`DEFAULTS`; :func:`from_query` reads
 them back, keeping only valid values and saying what it dropped (a shared link never breaks the
-page). Pure functions, no streamlit.
+page). :func:`closure_to_query` and :func:`closure_from_query` do the same for the closure page.
+Pure functions, no streamlit.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from geo.analysis.planinputs import PLAN_THEMES, REACH
 from geo.analysis.planner import MAX_SITES
 from geo.analysis.walkaccess import DISTANCES
 
-__all__ = ["DEFAULTS", "TIME_LIMITS", "from_query", "to_query"]
+__all__ = [
+    "CLOSE_DEFAULTS",
+    "CLOSE_MAX_N",
+    "DEFAULTS",
+    "TIME_LIMITS",
+    "closure_from_query",
+    "closure_to_query",
+    "from_query",
+    "to_query",
+]
 
 #: The solver time limits offered (seconds).
 TIME_LIMITS: tuple[int, ...] = (5, 10, 30, 60, 120)
@@ -34,14 +44,31 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: The closure page's widget key -> default value. ``close_place`` (a place's ``site_id``) and
+#: ``close_category`` (a category key) have no fixed default: the page checks them against its
+#: data and keeps them in the URL whenever they are set.
+CLOSE_DEFAULTS: dict[str, Any] = {
+    "close_theme": "Digital inclusion",
+    "close_catchment": 800,
+    "close_reach": "residents",
+    "close_what": "place",
+    "close_n": 5,
+}
+
+#: The closure page's "How many places" slider.
+CLOSE_MAX_N = 20
+
+
 def _flag(value: Any) -> str:
     return "1" if value else "0"
 
 
-def to_query(values: Mapping[str, Any]) -> dict[str, str]:
-    """Query parameters for the settings that differ from :data:`DEFAULTS`."""
+def to_query(
+    values: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Query parameters for the settings that differ from ``defaults`` (:data:`DEFAULTS`)."""
     out: dict[str, str] = {}
-    for key, default in DEFAULTS.items():
+    for key, default in (DEFAULTS if defaults is None else defaults).items():
         value = values.get(key, default)
         if value == default:
             continue
@@ -106,4 +133,57 @@ def from_query(
             values["plan_detour"] = detour
         else:
             bad("plan_detour", str(query["plan_detour"]))
+    return values, warnings
+
+
+def closure_to_query(values: Mapping[str, Any]) -> dict[str, str]:
+    """The closure page's query parameters: settings that differ from :data:`CLOSE_DEFAULTS`,
+    plus the chosen place (``close_place``, its ``site_id``) or category (``close_category``)."""
+    out = to_query(values, CLOSE_DEFAULTS)
+    what = values.get("close_what", CLOSE_DEFAULTS["close_what"])
+    chosen = values.get("close_place" if what == "place" else "close_category")
+    if chosen not in (None, ""):
+        out["close_place" if what == "place" else "close_category"] = str(chosen)
+    return out
+
+
+def closure_from_query(
+    query: Mapping[str, str], themes: Iterable[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """The closure page's settings from query parameters: ``(values, warnings)``.
+
+    ``close_place`` and ``close_category`` are passed through as text: whether such a place or
+    category exists depends on the data used, which the page checks (and says so when not).
+
+    Parameters
+    ----------
+    query
+        ``st.query_params.to_dict()`` (only ``close_*`` keys are read).
+    themes
+        The themes the page offers.
+    """
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    known = set(themes)
+    checks: dict[str, Any] = {
+        "close_theme": lambda v: v if v in known else None,
+        "close_reach": lambda v: v if v in REACH else None,
+        "close_catchment": lambda v: int(v) if v.isdigit() and int(v) in CATCHMENTS else None,
+        "close_what": lambda v: v if v in ("place", "category") else None,
+        "close_n": lambda v: int(v) if v.isdigit() and 1 <= int(v) <= CLOSE_MAX_N else None,
+    }
+    for key, check in checks.items():
+        if key in query:
+            value = check(str(query[key]))
+            if value is None:
+                warnings.append(
+                    f"The link's {key}={str(query[key])!r} is not a valid setting; the default "
+                    "is used."
+                )
+            else:
+                values[key] = value
+    for key in ("close_place", "close_category"):
+        raw = str(query.get(key, "")).strip()
+        if raw:
+            values[key] = raw[:200]
     return values, warnings

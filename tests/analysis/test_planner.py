@@ -223,6 +223,28 @@ def test_query_round_trip_and_bad_values_dropped():
     assert back == {"plan_sites": ["oa"]} and len(warnings) == 3
 
 
+def test_closure_query_round_trip_and_bad_values_dropped():
+    values = {
+        **planquery.CLOSE_DEFAULTS,
+        "close_n": 8,
+        "close_what": "category",
+        "close_category": "library",
+        "close_place": "ignored: a category is chosen",
+    }
+    query = planquery.closure_to_query(values)
+    assert query == {"close_n": "8", "close_what": "category", "close_category": "library"}
+    back, warnings = planquery.closure_from_query(query, ["Digital inclusion"])
+    assert back == {"close_n": 8, "close_what": "category", "close_category": "library"}
+    assert not warnings
+    place = planquery.closure_to_query({**planquery.CLOSE_DEFAULTS, "close_place": "FQ123"})
+    assert place == {"close_place": "FQ123"}
+    back, warnings = planquery.closure_from_query(
+        {"close_n": "21", "close_theme": "<b>x</b>", "close_catchment": "900", "close_place": "X"},
+        ["Digital inclusion"],
+    )
+    assert back == {"close_place": "X"} and len(warnings) == 3
+
+
 # --------------------------------------------------------------------------------------------
 # bundled London data
 # --------------------------------------------------------------------------------------------

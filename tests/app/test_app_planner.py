@@ -138,7 +138,12 @@ def test_borough_oa_centres_target_group_map_and_downloads(media):
     payload = _map_payload(at)
     assert "Straight-line reach of each site" in payload
     assert "Output Areas newly reached" in payload
-    assert any("What the map shows" in m.value for m in at.markdown)
+    # the existing places of the theme (libraries for Digital inclusion) near Tower Hamlets
+    assert "Existing places of Digital inclusion" in payload
+    words = next(m.value for m in at.markdown if "What the map shows" in m.value)
+    n_existing = int(re.search(r"blue points are the ([\d,]+) existing places", words)[1])
+    assert 0 < n_existing < plan.figures["served_places"]  # nearby only, not all 345
+    assert "count as served" in words
     csv = _download(at, media, "plan_csv").decode("utf-8-sig")
     assert "# reach: Housing association households" in csv
     assert "# proved_optimal: yes" in csv
@@ -221,6 +226,41 @@ def test_closure_page_place_category_and_most_important():
     assert critical.proved_optimal and len(table) == 5
     assert set(table["borough_code"]) == {"E09000007"}
     assert table["added_loss"].sum() == pytest.approx(critical.loss)
+
+
+def test_closure_settings_from_a_link_and_back_into_it():
+    """A shared link opens the same closure: theme, catchment, the place by its id; a bad
+    place says so and falls back to the first."""
+    first = _app(CLOSURES, boroughs=["E09000007"])
+    labels = first.selectbox(key="close_place").options
+    assert len(labels) > 2
+    places = first.session_state["_close_places"][1]
+    inside = places[places["borough_code"].eq("E09000007")].sort_values("name")
+    target = inside.iloc[2]
+    at = AppTest.from_file("../../app.py", default_timeout=TIMEOUT)
+    at.query_params["borough"] = "E09000007"
+    at.query_params["close_catchment"] = "1200"
+    at.query_params["close_place"] = str(target["site_id"])
+    at.query_params["close_n"] = "0"
+    at.run()
+    at.switch_page(CLOSURES)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["close_catchment"] == 1200
+    assert at.session_state["close_place"] == target.name
+    assert any("close_n" in w.value for w in at.warning)
+    assert at.query_params["close_place"] in (str(target["site_id"]), [str(target["site_id"])])
+    assert at.query_params["close_catchment"] in ("1200", ["1200"])
+    assert "borough" in at.query_params  # the sidebar's selection stays in the link
+    # a place that is not in the data used: said, and the first place shown
+    bad = AppTest.from_file("../../app.py", default_timeout=TIMEOUT)
+    bad.query_params["close_place"] = "NO-SUCH-PLACE"
+    bad.run()
+    bad.switch_page(CLOSURES)
+    bad.run()
+    assert not bad.exception, [e.value for e in bad.exception]
+    assert any("NO-SUCH-PLACE" in w.value for w in bad.warning)
+    assert bad.query_params["close_place"] not in ("NO-SUCH-PLACE", ["NO-SUCH-PLACE"])
 
 
 def test_planner_data_matches_the_command_line_loader():
