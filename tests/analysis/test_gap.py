@@ -22,6 +22,7 @@ from geo.analysis.gap import (
     gap_table,
     need_index,
     pilot_candidates,
+    rook_adjacency,
 )
 
 BNG = 27700
@@ -255,6 +256,26 @@ def grid9() -> gpd.GeoDataFrame:
 def grid_gap(grid9) -> pd.Series:
     # eligible at min_gap 0.5: a .9, b .8, f .7, g .6, i .95
     return pd.Series([0.9, 0.8, 0.1, 0.2, 0.3, 0.7, 0.6, 0.1, 0.95], index=grid9.index, name="gap")
+
+
+def test_rook_adjacency_by_hand(grid9):
+    """3x3 grid: e shares an edge with b, d, f, h and only a corner with a, c, g, i; a square
+    overlapping a in an area counts; one touching i at a corner only does not."""
+    extra = gpd.GeoDataFrame(
+        {"lsoa_name": ["Synth overlap", "Synth corner"]},
+        geometry=[box(-50, -50, 50, 50), box(300, 300, 400, 400)],
+        index=pd.Index(["o", "k"], name="lsoa_code"),
+        crs=BNG,
+    )
+    shapes = pd.concat([grid9[["lsoa_name", "geometry"]], extra])
+    adj = rook_adjacency(shapes)
+    assert adj.index.equals(shapes.index)
+    named = {code: {shapes.index[k] for k in adj[code]} for code in shapes.index}
+    assert named["e"] == set("bdfh")
+    assert named["a"] == {"b", "d", "o"}
+    assert named["o"] == {"a"}
+    assert named["i"] == {"f", "h"} and named["k"] == set()
+    assert all(list(v) == sorted(v) for v in adj)  # positions ascending
 
 
 def test_pilot_candidates_clusters_without_stock(grid9, grid_gap):
