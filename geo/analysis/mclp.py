@@ -48,8 +48,10 @@ Large instances (``method="core"``, e.g. every Output Area centre of London as a
    only the generated site columns and the demand rows they reach (:func:`lp_relaxation`);
 2. its multipliers :math:`\lambda` give the bound :math:`D(\lambda)` and, per candidate, an upper
    bound :math:`U_j` on every solution containing it (:func:`dual_bound`);
-3. an incumbent :math:`z`: HiGHS on a small core (the LP's sites and the columns of largest
-   :math:`U_j`), polished by single swaps (:func:`swap_search`);
+3. an incumbent :math:`z`: greedy among the LP's sites and HiGHS on a small core (the LP's
+   sites and the columns of largest :math:`U_j`), each polished by single swaps
+   (:func:`swap_search`); when the time limit cuts the LP short, subgradient steps tighten
+   its bound instead (:func:`geo.analysis.mclp_core.subgradient_bound`);
 4. reduced-cost fixing: every candidate with :math:`U_j \le z` is dropped with that proof
    (:func:`survivors`), and HiGHS solves the MILP over the survivors.
 

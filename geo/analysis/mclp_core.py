@@ -7,13 +7,16 @@ of London as a candidate):
    only the generated site columns and the demand rows they reach (:func:`lp_relaxation`);
 2. its multipliers :math:`\lambda` give the bound :math:`D(\lambda)` and, per candidate, an
    upper bound :math:`U_j` on every solution containing it (:func:`dual_bound`);
-3. an incumbent :math:`z`: HiGHS on a small core (the LP's sites and the columns of largest
-   :math:`U_j`), polished by single swaps (:func:`geo.analysis.covering.swap_search`);
+3. an incumbent :math:`z`: greedy among the LP's sites (those with :math:`x_j > 0`) polished
+   by single swaps (:func:`geo.analysis.covering.swap_search`), then HiGHS on a small core
+   (the LP's sites and the columns of largest :math:`U_j`), polished again;
 4. reduced-cost fixing: every candidate with :math:`U_j \le z` is dropped with that proof
    (:func:`survivors`), and HiGHS solves the MILP over the survivors.
 
 Nothing is dropped without a bound, so the answer is proved optimal, or returned with its bound
-and gap when the time limit (which covers the whole call) cuts a step short.
+and gap when the time limit (which covers the whole call) cuts a step short. When it cuts the
+LP short, the last multipliers are improved by subgradient steps (:func:`subgradient_bound`:
+any :math:`\lambda \in [0, w]` gives a valid bound) and the core MILP is skipped.
 
 References
 ----------
@@ -46,6 +49,7 @@ __all__ = [
     "lp_bound",
     "lp_relaxation",
     "solve_core",
+    "subgradient_bound",
     "survivors",
 ]
 
@@ -294,6 +298,77 @@ def lp_bound(
     return best
 
 
+def subgradient_bound(
+    A: sparse.csr_array,
+    At: sparse.csr_array,
+    w: np.ndarray,
+    p: int,
+    lam: np.ndarray,
+    target: float,
+    deadline: float | None,
+    *,
+    max_steps: int = 1000,
+    theta: float = 1.0,
+    patience: int = 10,
+    alpha: float = 0.7,
+) -> tuple[np.ndarray, float]:
+    r"""Lower the bound :math:`D(\lambda)` of :func:`dual_bound` by projected subgradient steps.
+
+    Used when the LP is cut short: its last multipliers give a valid but loose bound. With
+    :math:`S(\lambda)` the :math:`p` candidates of largest :math:`\Lambda_j`, a subgradient of
+    :math:`D` at :math:`\lambda` is :math:`g_i = |N_i \cap S(\lambda)| - 1`. The direction is
+    deflected, :math:`d \leftarrow g + \alpha d` (Camerini, Fratta & Maffioli 1975), and each
+    step is :math:`\lambda \leftarrow \min(w, \max(0, \lambda - \theta (D - z) d /
+    \lVert d \rVert^2))` (Polyak's step towards the target :math:`z`, the incumbent), with
+    :math:`\theta` halved after ``patience`` steps without a better bound (Held, Wolfe &
+    Crowder 1974; Fisher 1981). Every :math:`\lambda \in [0, w]` gives a valid bound, so the
+    best one met is returned whenever the deadline stops the steps: a heuristic for the
+    multipliers, never for the bound.
+
+    Returns
+    -------
+    tuple
+        ``(lam, D)``: the best multipliers met and their bound.
+
+    References
+    ----------
+    Held, M., Wolfe, P. & Crowder, H. P. (1974). Validation of subgradient optimization.
+    *Mathematical Programming* 6, 62-88.
+
+    Camerini, P. M., Fratta, L. & Maffioli, F. (1975). On improving relaxation methods by
+    modified gradient techniques. *Mathematical Programming Study* 3, 26-34.
+
+    Fisher, M. L. (1981). The Lagrangian relaxation method for solving integer programming
+    problems. *Management Science* 27, 1-18.
+    """
+    lam = np.clip(np.asarray(lam, dtype=float), 0.0, w)
+    best_lam, best = lam, np.inf
+    stall = 0
+    d = np.zeros(len(w))
+    for _ in range(max_steps):
+        Lam = At @ lam
+        top = np.argpartition(-Lam, p - 1)[:p] if p < len(Lam) else np.arange(len(Lam))
+        now = float((w - lam).sum() + Lam[top].sum())
+        if now < best - 1e-9 * max(1.0, abs(now)):
+            best_lam, best, stall = lam, now, 0
+        else:
+            stall += 1
+            if stall >= patience:
+                theta, stall = 0.5 * theta, 0
+        if now <= target or theta < 1e-4:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        g = np.bincount(sparse.csr_array(At[top]).indices, minlength=len(w)) - 1.0
+        d = g + alpha * d
+        d[((lam <= 0.0) & (d > 0)) | ((lam >= w) & (d < 0))] = 0.0
+        norm = float(np.square(d).sum())
+        if norm == 0.0:
+            break
+        lam = np.clip(lam - theta * (now - target) / norm * d, 0.0, w)
+    return best_lam, best
+
+
 def _milp_on(
     A: sparse.csr_array,
     w: np.ndarray,
@@ -336,9 +411,10 @@ def solve_core(
     2. LP relaxation by column generation (:func:`lp_bound`), giving multipliers
        :math:`\lambda`, the bound :math:`D(\lambda)` and, per candidate, the bound :math:`U_j`
        on any solution containing it (:func:`dual_bound`);
-    3. a first MILP on a *core*: the LP's fractional and whole sites plus the ``core_size``
-       columns of largest :math:`U_j`; its optimum (polished by :func:`swap_search`) is the
-       incumbent :math:`z`;
+    3. greedy among the LP's sites, polished by single swaps (:func:`swap_search`); then a
+       MILP on a *core*: the LP's fractional and whole sites plus the ``core_size`` columns of
+       largest :math:`U_j`, warm-started with it; the better of the two (polished by
+       :func:`swap_search`) is the incumbent :math:`z`;
     4. every column with :math:`U_j \le z` is dropped (no solution containing it beats
        :math:`z`); if the survivors are all in the core, :math:`z` is optimal. Otherwise HiGHS
        solves the MILP over the survivors (at most ``max_survivors``), warm-started with
@@ -346,6 +422,8 @@ def solve_core(
 
     The deadline covers all steps; when it cuts one short, the result is the incumbent with
     the best proved bound (the LP bound, or the survivors' MILP bound when that is lower).
+    When the LP is cut short (80% of the time left), its multipliers are improved by
+    :func:`subgradient_bound` and the core MILP is skipped (too little time left to pay).
     """
     A, w = R.cover, R.weights
     At = sparse.csr_array(A.T, dtype=float)
@@ -360,23 +438,39 @@ def solve_core(
         return None if left is None else time.perf_counter() + frac * left
 
     lp = lp_bound(A, At, w, p, share(0.8), spread)
-    Lam = At @ lp.lam
-    D, U = bounds_from(Lam, float((w - lp.lam).sum()), p)
     stats.update(
         lp_rounds=lp.rounds,
         lp_columns=lp.columns,
         lp_value=lp.value,
         lp_converged=float(lp.converged),
-        lp_bound=D,
         lp_seconds=time.perf_counter() - t,
     )
     t = time.perf_counter()
-    core = np.union1d(np.flatnonzero(lp.x > 1e-6), np.argsort(-U, kind="stable")[:core_size])
+    # incumbent from the LP: greedy among the LP's sites, then single swaps
+    support = np.flatnonzero(lp.x > 1e-6)
+    if len(support):
+        sites, gains = greedy(A, w, p, among=support)
+        sites, value = swap_from(A, At, w, sites, share(0.5))
+        if value > z:
+            best, z = sites, value
+    stats.update(lp_incumbent=z, lp_incumbent_seconds=time.perf_counter() - t)
+    lam = lp.lam
+    if not lp.converged:  # a cut-short LP: tighten its bound by subgradient steps
+        t = time.perf_counter()
+        lam, _ = subgradient_bound(A, At, w, p, lam, z, share(0.8))
+        stats["subgradient_seconds"] = time.perf_counter() - t
+    Lam = At @ lam
+    D, U = bounds_from(Lam, float((w - lam).sum()), p)
+    stats["lp_bound"] = D
+    t = time.perf_counter()
+    core = np.union1d(support, np.argsort(-U, kind="stable")[:core_size])
     core = np.union1d(core, best)
-    sites, _, core_optimal = _milp_on(A, w, p, core, share(0.5), best)
-    value = float(w[np.asarray(A[:, sites].sum(axis=1)).ravel() > 0].sum())
-    if value > z:
-        best, z = sites, value
+    core_optimal = False
+    if lp.converged:  # (a cut-short LP leaves too little time for this MILP to pay)
+        sites, _, core_optimal = _milp_on(A, w, p, core, share(0.5), best)
+        value = float(w[np.asarray(A[:, sites].sum(axis=1)).ravel() > 0].sum())
+        if value > z:
+            best, z = sites, value
     best, z = swap_from(A, At, w, best, share(0.3))
     stats.update(core=len(core), core_seconds=time.perf_counter() - t, incumbent=z)
     tol = 1e-9 * max(1.0, D)

@@ -20,7 +20,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 from spopt.locate import MCLP
 
-from geo.analysis import mclp
+from geo.analysis import mclp, mclp_core
 
 SEEDS = range(60)
 
@@ -400,3 +400,62 @@ def test_highspy_runs_print_nothing() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_synthetic_subgradient_bound_is_valid_and_never_worse(seed: int) -> None:
+    """Subgradient steps return multipliers whose bound is >= the brute-force optimum, no
+    worse than where they started, and is D(lambda) of the multipliers returned."""
+    A, w, served, p = random_instance(seed + 4000, max_demand=30, max_candidates=11)
+    A, w = sparse.csr_array(A, dtype=bool), np.where(served, 0.0, w) if served is not None else w
+    At = sparse.csr_array(A.T, dtype=float)
+    best, _ = mclp.brute_force(A, w, p)
+    rng = np.random.default_rng(seed)
+    for start in (w.copy(), w * rng.random(len(w))):
+        D0 = mclp.dual_bound(A, w, p, start)[0]
+        lam, bound = mclp_core.subgradient_bound(A, At, w, p, start, best, None, max_steps=200)
+        assert np.all((lam >= 0) & (lam <= w))
+        assert bound == pytest.approx(mclp.dual_bound(A, w, p, lam)[0])
+        assert best - 1e-6 <= bound <= D0 + 1e-9
+
+
+def test_synthetic_subgradient_bound_closes_in_on_the_lp() -> None:
+    """From the trivial multipliers (lambda = w: the p largest reaches added up), the steps
+    come within 2% of the LP optimum on a map-like instance."""
+    rng = np.random.default_rng(5)
+    dxy, cxy = random_points(5, 1500, 6000.0), random_points(75, 300, 6000.0)
+    w = rng.integers(1, 300, len(dxy)).astype(float)
+    A = sparse.csr_array(points_cover(dxy, cxy, 1200.0, 1.3), dtype=bool)
+    p = 6
+    lp = _lp_optimum(A, w, p)
+    D0 = mclp.dual_bound(A, w, p, w)[0]
+    At = sparse.csr_array(A.T, dtype=float)
+    _, bound = mclp_core.subgradient_bound(A, At, w, p, w, 0.98 * lp, None)
+    assert lp - 1e-6 <= bound < D0
+    assert bound <= 1.02 * lp
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_synthetic_cut_short_lp_stays_exact_and_honest(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An LP stopped after one round (as a time limit does): the incumbent from its sites,
+    the subgradient bound and the rest still give a real solution and a valid bound."""
+    rng = np.random.default_rng(seed)
+    dxy, cxy = random_points(seed, 2500, 8000.0), random_points(seed + 50, 600, 8000.0)
+    w = rng.integers(1, 400, len(dxy)).astype(float)
+    A = points_cover(dxy, cxy, 800.0, 1.3)
+    exact = mclp.solve_mclp(A, w, 8, method="direct")
+    one_round = mclp_core.lp_bound
+
+    def short(*args, **kwargs):
+        return one_round(*args, **{**kwargs, "max_rounds": 1, "first_columns": 5})
+
+    monkeypatch.setattr(mclp_core, "lp_bound", short)
+    res = mclp.solve_mclp(A, w, 8, method="core")
+    assert exact.proved_optimal
+    assert res.reduction["lp_converged"] == 0.0 and "subgradient_seconds" in res.reduction
+    assert res.objective == pytest.approx(mclp.coverage_value(A, w, res.sites))
+    assert res.objective <= exact.objective + 1e-6 <= res.bound + 2e-6
+    if res.proved_optimal:
+        assert res.objective == pytest.approx(exact.objective)
