@@ -18,7 +18,7 @@ from geo import web
 from geo.analysis import closureview as cv
 from geo.analysis import planinputs, planquery
 from geo.analysis.gapview import CATCHMENTS
-from geo.analysis.selection import Selection, bounds_of
+from geo.analysis.selection import Selection
 from geo.outputs.export import safe_csv
 
 sel: Selection = st.session_state["selection"]
@@ -129,7 +129,16 @@ def _closure_map(table: pd.DataFrame, closing: pd.DataFrame, what: str) -> None:
         left=table["residents"].round().astype(int),
         ha_left=table["ha"].round(1),
     )
-    m = web.base_map(bounds_of(common.boroughs("iod2025", web=True), sel.boroughs))
+    # fitted to where people are left without and the closed places (a library's few
+    # neighbourhoods are lost on a map of all London), with a margin of about 1 km
+    minx, miny, maxx, maxy = layer.total_bounds
+    bounds = (
+        min(minx, closing["lon"].min()) - 0.015,
+        min(miny, closing["lat"].min()) - 0.01,
+        max(maxx, closing["lon"].max()) + 0.015,
+        max(maxy, closing["lat"].max()) + 0.01,
+    )
+    m = web.base_map(bounds)
     web.add_choropleth(
         m,
         layer,

@@ -123,7 +123,7 @@ with st.form("plan_form", border=True):
         "(places anywhere in London count, bundled and/or yours as the sidebar says).",
     )
     c3.checkbox(
-        "Poor public transport only (PTAL 0-2)",
+        "Poor public transport only",
         key="plan_ptal",
         help="Only people in neighbourhoods with TfL PTAL 2015 band 0 to 2 count, as in the "
         "Gap finder.",
@@ -344,7 +344,8 @@ if len(existing):
         name=f"Existing places of {params.theme}",
         tooltip_fields={"name": "Place", "category_label": "Kind", "borough_name": "Borough"},
         colour="#0072B2",
-        show=params.already_served,
+        # on a map of all London hundreds of them would hide the shading: in the layer list
+        show=params.already_served and bool(sel.boroughs),
     )
 radius = params.catchment / params.detour
 web.add_plan_sites(
@@ -381,7 +382,8 @@ description = (
     f"share of their {who} the plan newly reaches; orange points (in the layer list) are the "
     f"{len(reached):,} Output Areas it newly reaches"
     + (
-        f"; blue points are the {len(existing):,} existing places of {params.theme} "
+        f"; blue points{'' if sel.boroughs else ' (in the layer list)'} are the "
+        f"{len(existing):,} existing places of {params.theme} "
         + ("nearby" if sel.boroughs else "in London")
         + (
             " (people within reach of one count as served)"

@@ -142,6 +142,7 @@ def test_borough_oa_centres_target_group_map_and_downloads(media):
     assert "Existing places of Digital inclusion" in payload
     words = next(m.value for m in at.markdown if "What the map shows" in m.value)
     n_existing = int(re.search(r"blue points are the ([\d,]+) existing places", words)[1])
+    assert "Existing places of Digital inclusion" in payload
     assert 0 < n_existing < plan.figures["served_places"]  # nearby only, not all 345
     assert "count as served" in words
     csv = _download(at, media, "plan_csv").decode("utf-8-sig")
@@ -217,6 +218,14 @@ def test_closure_page_place_category_and_most_important():
     script = args["script"] + (args.get("feature_group") or "")
     assert "Residents left with no place in reach" in script
     assert "Closed in this scenario" in script
+    # the map is fitted to the few neighbourhoods left without and the closed place, with a
+    # margin, not to all of London (about 0.7 degrees wide)
+    (south, west), (north, east) = json.loads(
+        re.search(r"spm\.fit\([^,]+, (\[\[.*?\]\])", script)[1]
+    )
+    closed = at.session_state["_close_places"][1].loc[at.session_state["close_place"]]
+    assert west < closed["lon"] < east and south < closed["lat"] < north
+    assert east - west < 0.2 and north - south < 0.15
     at.session_state["close_what"] = "category"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
