@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import test_browser as harness
 
 from geo.data import io
 
@@ -30,28 +29,8 @@ BOROUGH = "Tower Hamlets"
 
 
 # ------------------------------------------------------------------------------------------
-# harness: one server and one browser for the module
+# screenshots (the server and the browser are the fixtures of tests/app/conftest.py)
 # ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def app_url():
-    if not Path(harness.CHROMIUM).exists():
-        pytest.skip("Chromium is not installed; .ci/run installs it")
-    proc, url = harness._start_server()
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=harness.CHROMIUM, args=harness.ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def shots(artifacts) -> Path:
     out = artifacts / "a11y"

@@ -14,7 +14,6 @@ import re
 import geopandas as gpd
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from geo.data import io
@@ -81,21 +80,6 @@ def _app(services=None, stock=None, boroughs=None, mode="mine") -> AppTest:
 def _table(at: AppTest) -> pd.DataFrame:
     """The first dataframe on the page: the ranked gap (or need) table."""
     return at.dataframe[0].value
-
-
-@pytest.fixture
-def media(monkeypatch) -> dict[str, bytes]:
-    """file id -> bytes of everything the page gives to st.download_button."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return files
 
 
 def _map_component(at: AppTest):

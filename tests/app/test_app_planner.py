@@ -13,7 +13,6 @@ import re
 import geopandas as gpd
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from geo import cli
@@ -37,21 +36,6 @@ def _app(page: str, **state) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-@pytest.fixture
-def media(monkeypatch) -> dict[str, bytes]:
-    """file id -> bytes of everything the page gives to st.download_button."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return files
 
 
 def _download(at: AppTest, media: dict[str, bytes], key: str) -> bytes:

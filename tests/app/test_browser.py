@@ -6,7 +6,6 @@ in CI (``CI=true``) where a missing browser is a failure. Screenshots go to ``te
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -63,7 +62,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server() -> tuple[subprocess.Popen, str]:
+def start_server() -> tuple[subprocess.Popen, str]:
     """Start the app on a free loopback port; its log goes to a file (a pipe could fill up)."""
     port = _free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's lifetime)
@@ -97,28 +96,6 @@ def _start_server() -> tuple[subprocess.Popen, str]:
     proc.kill()
     log.seek(0)
     pytest.fail(f"the app did not start: {log.read().decode(errors='replace')[-2000:]}")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed (apt-get install chromium chromium-driver)")
-        pytest.skip("Chromium is not installed; .ci/run installs it")
-    proc, url = _start_server()
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -442,7 +419,7 @@ def test_shared_subpage_link_on_a_fresh_server(browser, artifacts):
     requirements.txt asks for 1.44.1 or later, where the first load of /gaps is clean."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed")
-    proc, url = _start_server()  # its first session is the shared link
+    proc, url = start_server()  # its first session is the shared link
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.add_init_script(WATCH_PAGE_NOT_FOUND)

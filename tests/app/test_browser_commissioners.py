@@ -4,9 +4,6 @@ browser helpers of ``test_browser.py``; screenshots go to ``test-artifacts/``.""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import test_browser as harness
 
@@ -14,28 +11,6 @@ from geo.data import io
 
 pytestmark = pytest.mark.browser
 TOWER_NETWORK = "U37286"
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    if not Path(harness.CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed (apt-get install chromium chromium-driver)")
-        pytest.skip("Chromium is not installed; .ci/run installs it")
-    proc, url = harness._start_server()
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=harness.CHROMIUM, args=harness.ARGS)
-        yield b
-        b.close()
 
 
 def test_pcn_view_shows_practices_and_where_patients_live(browser, app_url, artifacts):

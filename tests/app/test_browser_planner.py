@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import test_browser as harness
 
@@ -11,26 +9,6 @@ from geo.data import io
 
 pytestmark = pytest.mark.browser
 TOWER_HAMLETS = "E09000030"
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    if not Path(harness.CHROMIUM).exists():
-        pytest.skip("Chromium is not installed; .ci/run installs it")
-    proc, url = harness._start_server()
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=harness.CHROMIUM, args=harness.ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
