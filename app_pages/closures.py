@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, mapping, plancommon
+from app_pages import common, mapping, plancommon, walking
 from geo import web
 from geo.analysis import closureview as cv
 from geo.analysis import planinputs, planquery
@@ -53,10 +53,7 @@ if not st.session_state.get("_close_seeded"):
         st.session_state["_close_place_link"] = values.pop("close_place")
     st.session_state.update(values)
     st.session_state["_close_seeded"] = True
-for key, value in defaults.items():
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"_{key}", value)
-    st.session_state[f"_{key}"] = st.session_state[key]
+common.keep_widgets(defaults)
 for key in ("close_place", "close_category"):  # kept while the user visits other pages
     if key not in st.session_state and f"_{key}" in st.session_state:
         st.session_state[key] = st.session_state[f"_{key}"]
@@ -68,13 +65,13 @@ c1.selectbox("Theme", options=themes, key="close_theme")
 c2.select_slider(
     "Walking catchment",
     options=list(CATCHMENTS),
-    format_func=lambda m: f"{m:,} m (~{round(m / 80)} min)",
+    format_func=walking.catchment_label,
     key="close_catchment",
 )
 c3.radio(
     "Target group",
     options=list(planinputs.REACH),
-    format_func=lambda k: planinputs.REACH_SHORT[k][:1].upper() + planinputs.REACH_SHORT[k][1:],
+    format_func=plancommon.reach_label,
     key="close_reach",
     help="Residents and housing association households are always shown; this adds a third "
     "count and ranks the places by it.",
@@ -83,9 +80,10 @@ theme = st.session_state["close_theme"]
 catchment = float(st.session_state["close_catchment"])
 reach = st.session_state["close_reach"]
 who = planinputs.REACH_SHORT[reach]
+who_head = plancommon.reach_label(reach)  # the same with a capital
 
 data = plancommon.plan_data(mode, detour, "streets", with_oas=False)
-places = plancommon.per_session(
+places = common.per_session(
     "_close_places",
     (theme, plancommon.uploads_key(mode)),
     lambda: cv.theme_places(data.places, data.directory, theme, data.lsoas),
@@ -96,12 +94,12 @@ if not len(places):
         "Choose another theme, or upload your services on the Service directory page."
     )
     st.stop()
-cover = plancommon.per_session(
+cover = common.per_session(
     "_close_cover",
     (theme, catchment, plancommon.uploads_key(mode)),
     lambda: cv.place_cover(data.places, places, catchment),
 )
-weights = plancommon.per_session(
+weights = common.per_session(
     "_close_weights", (reach,), lambda: cv.closure_weights(data.oas, data.lsoas, reach)
 )
 closable = (
@@ -251,7 +249,7 @@ table, totals = cv.closure_impact(cover, weights, closed, data.oas, data.lsoas)
 m1, m2, m3 = st.columns(3)
 m1.metric("Residents left with no place in reach", f"{totals['residents']:,.0f}")
 m2.metric("Housing association households", f"{totals['ha']:,.0f}")
-m3.metric(f"{who[:1].upper() + who[1:]} (target group)", f"{totals['target']:,.0f}")
+m3.metric(f"{who_head} (target group)", f"{totals['target']:,.0f}")
 st.markdown(
     f"Closing **{mapping.md_text(what)}** leaves {totals['residents']:,.0f} residents in "
     f"{int(totals['output_areas']):,} Output Areas of {len(table):,} neighbourhoods with no place "
@@ -265,7 +263,7 @@ shown = table.reset_index().rename(
         "output_areas": "Output Areas left without",
         "residents": "Residents",
         "ha": "Housing association households",
-        "target": f"{who[:1].upper() + who[1:]} (target group)",
+        "target": f"{who_head} (target group)",
     }
 )
 if len(shown):
@@ -294,7 +292,7 @@ else:
 st.header("Which places matter most")
 st.slider("How many places", min_value=1, max_value=planquery.CLOSE_MAX_N, key="close_n")
 n = int(st.session_state["close_n"])
-sole, critical, crit_table = plancommon.per_session(
+sole, critical, crit_table = common.per_session(
     "_close_rank",
     (theme, catchment, reach, n, tuple(sel.boroughs), plancommon.uploads_key(mode)),
     lambda: cv.most_important(cover, weights, places, closable, n),
@@ -314,7 +312,7 @@ with left:
             "name": "Place",
             "category_label": "Category",
             "borough_name": "Borough",
-            "sole_target": f"{who[:1].upper() + who[1:]} (target group)",
+            "sole_target": f"{who_head} (target group)",
             "sole_residents": "Residents",
             "sole_ha": "HA households",
         }

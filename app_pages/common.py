@@ -53,6 +53,28 @@ def use_local_assets() -> None:
         cls.default_css = cluster_css
 
 
+def per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
+    """The value kept in ``st.session_state[slot]`` for ``key``, computed when the key changes."""
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == key:
+        return held[1]
+    value = compute()
+    st.session_state[slot] = (key, value)
+    return value
+
+
+def keep_widgets(defaults: dict[str, Any]) -> None:
+    """Widget values kept across page switches.
+
+    Streamlit forgets a widget's key when its page is not drawn, so each key has a ``_key``
+    copy: a missing key is restored from its copy (else ``defaults``), then the copy is updated.
+    """
+    for key, value in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = st.session_state.get(f"_{key}", value)
+        st.session_state[f"_{key}"] = st.session_state[key]
+
+
 @st.cache_data(show_spinner="Loading neighbourhoods…")
 def lsoas(vintage: str, web: bool = False) -> gpd.GeoDataFrame:
     """LSOAs with deprivation (cached per vintage)."""

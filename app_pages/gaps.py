@@ -11,7 +11,6 @@ cache, and nothing is written to disk.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import folium
@@ -39,16 +38,6 @@ PILOT_LABEL_STYLE = (
 sel: Selection = st.session_state["selection"]
 
 
-def _per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
-    """The value kept in ``st.session_state[slot]`` for ``key``, computed when the key changes."""
-    held = st.session_state.get(slot)
-    if held is not None and held[0] == key:
-        return held[1]
-    value = compute()
-    st.session_state[slot] = (key, value)
-    return value
-
-
 mine = st.session_state.get("services")
 mode = common.data_mode()
 raw_services = common.supply(mode)  # bundled and/or uploaded places; parks as edge points
@@ -56,7 +45,7 @@ stock = st.session_state.get("stock")
 has_services = raw_services is not None and len(raw_services) > 0
 has_stock = stock is not None and len(stock) > 0
 mine_key = (mode, gv.frame_digest(mine) if mine is not None else "none")
-uncovered = _per_session(
+uncovered = common.per_session(
     "_gaps_uncovered", mine_key, lambda: provision.uncovered_themes(raw_services, NO_OPEN_DATA)
 )
 LW = "link_workers"
@@ -125,9 +114,7 @@ DEFAULTS: dict[str, Any] = {
     "gaps_ptal": False,
     **{f"gaps_w_{d}": float(gap.DEFAULT_NEED_WEIGHTS.get(d, 0.0)) for d in DOMAINS},
 }
-for _key, _default in DEFAULTS.items():
-    if _key not in st.session_state:
-        st.session_state[_key] = st.session_state.get(f"_{_key}", _default)
+common.keep_widgets(DEFAULTS)
 
 has_capacity = (
     mine is not None
@@ -141,7 +128,7 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
     c1.select_slider(
         "Walking catchment",
         options=list(gv.CATCHMENTS),
-        format_func=lambda m: f"{m:,} m (~{round(m / 80)} min)",
+        format_func=walking.catchment_label,
         key="gaps_catchment",
         help="Places within this walking distance of where people live count as 'in reach' "
         "(800 m is about a 10 minute walk).",
@@ -246,9 +233,7 @@ with st.expander("Settings: walking distance, need index, pilot finder", icon=":
         "walking access matters more where public transport is poor too. Applies to the "
         "table, the map and the pilot candidates; ranks stay London-wide.",
     )
-
-for _key in DEFAULTS:
-    st.session_state[f"_{_key}"] = st.session_state[_key]
+common.keep_widgets(DEFAULTS)  # again: the copies take what the settings corrected above
 
 use_ha = has_stock and bool(st.session_state["gaps_ha"])
 params = gv.GapParams(
@@ -284,7 +269,7 @@ stock_key = gv.frame_digest(stock) if has_stock else "none"
 no_data_theme = sel.theme in uncovered and measure != LW
 lw = common.lw_by_registration(sel.vintage) if gps is not None and len(gps) else None
 homes = (
-    _per_session(
+    common.per_session(
         "_gaps_homes",
         (stock_key, sel.vintage),
         lambda: gv.homes_per_lsoa(stock, lsoas, by_code=sel.vintage == "iod2025"),
@@ -296,7 +281,7 @@ homes = (
 if measure == LW and lw is not None:
     services = gps
     services_key = ("lw", mode)
-    table = _per_session(
+    table = common.per_session(
         "_gaps_table",
         (services_key, stock_key, params),
         lambda: registration.reg_gaps(lsoas, lw, params, homes),
@@ -307,7 +292,7 @@ elif has_services and not no_data_theme:
     services_key = mine_key
     with st.spinner("Measuring need and access across London…"):
         model = common.access_model(mode, params.detour, params.distance)
-        table = _per_session(
+        table = common.per_session(
             "_gaps_table",
             (services_key, stock_key, params),
             lambda: registration.add_registration(gv.compute_gaps(lsoas, model, params, homes), lw),
@@ -316,14 +301,14 @@ elif has_services and not no_data_theme:
 else:
     services = None
     services_key = "none"
-    table = _per_session(
+    table = common.per_session(
         "_gaps_need",
         (stock_key, params),
         lambda: gv.need_only_table(lsoas, params, homes),
     )
     n_in_theme = 0
 
-n_places = _per_session(
+n_places = common.per_session(
     "_gaps_n_places", (measure, services_key), lambda: gv.count_places(services)
 )
 shown = gv.display_table(table, params, sel.boroughs)
@@ -384,7 +369,7 @@ def _downloads(frame: pd.DataFrame, what: str) -> None:
     d1.download_button(
         f"Download {what} (CSV)",
         # the same table and settings give the same file: made again only when they change
-        data=_per_session(
+        data=common.per_session(
             "_gaps_csv",
             (what, services_key, stock_key, params, sel.boroughs, ptal_on, repr(meta)),
             lambda: safe_csv(frame, header_lines=gv.header_lines(meta)),
@@ -592,7 +577,7 @@ elif "ha_households" in lsoas.columns:
 else:
     pilot_homes, homes_label = homes, "of your homes"
 priority = gap.pilot_priority(table["need_pct"], table["access_pct"], pilot_homes)
-pilots = _per_session(
+pilots = common.per_session(
     "_gaps_pilots",
     (
         services_key,

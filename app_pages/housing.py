@@ -35,16 +35,6 @@ LABELS = {
 }
 
 
-def _per_upload(slot: str, key: tuple, compute):
-    """The value kept in ``st.session_state[slot]`` for ``key`` (computed once per upload)."""
-    held = st.session_state.get(slot)
-    if held is not None and held[0] == key:
-        return held[1]
-    value = compute()
-    st.session_state[slot] = (key, value)
-    return value
-
-
 def _show(frame: pd.DataFrame, **kwargs) -> None:
     """A table with readable headings."""
     st.dataframe(frame.rename(columns=LABELS), width="stretch", **kwargs)
@@ -269,7 +259,7 @@ if services is None or services.empty or model is None:
         "app_pages/services.py", label="Upload a service directory", icon=":material/list:"
     )
 else:
-    within, nearest = _per_upload(
+    within, nearest = common.per_session(
         "_housing_home_measures",
         (
             gv.frame_digest(stock),

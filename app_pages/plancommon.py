@@ -3,7 +3,6 @@ places, the planner's data per data mode, the settings kept in the URL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -53,6 +52,12 @@ def site_options(mode: str) -> dict[str, str]:
     return {k: labels[k] for k in keys}
 
 
+def reach_label(key: str) -> str:
+    """A target group's short name with a capital (widgets, column heads, tooltips)."""
+    short = planinputs.REACH_SHORT[key]
+    return short[:1].upper() + short[1:]
+
+
 def seed_from_url(site_keys: list[str], defaults: dict[str, Any]) -> None:
     """Once per session: the settings of a shared link, then the defaults for the rest."""
     if not st.session_state.get("_plan_seeded"):
@@ -61,20 +66,7 @@ def seed_from_url(site_keys: list[str], defaults: dict[str, Any]) -> None:
             st.warning(warning)
         st.session_state.update(values)
         st.session_state["_plan_seeded"] = True
-    for key, value in defaults.items():
-        if key not in st.session_state:
-            st.session_state[key] = st.session_state.get(f"_{key}", value)
-        st.session_state[f"_{key}"] = st.session_state[key]
-
-
-def per_session(slot: str, key: tuple, compute: Callable[[], Any]) -> Any:
-    """The value kept in ``st.session_state[slot]`` for ``key``, computed when the key changes."""
-    held = st.session_state.get(slot)
-    if held is not None and held[0] == key:
-        return held[1]
-    value = compute()
-    st.session_state[slot] = (key, value)
-    return value
+    common.keep_widgets(defaults)
 
 
 def uploads_key(mode: str) -> tuple:

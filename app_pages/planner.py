@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages import common, mapping, plancommon
+from app_pages import common, mapping, plancommon, walking
 from geo import web
 from geo.analysis import closureview, planinputs, planner, planquery, provision
 from geo.analysis.gapview import CATCHMENTS
@@ -106,13 +106,13 @@ with st.form("plan_form", border=True):
     c2.select_slider(
         "Walking catchment",
         options=list(CATCHMENTS),
-        format_func=lambda m: f"{m:,} m (~{round(m / 80)} min)",
+        format_func=walking.catchment_label,
         key="plan_catchment",
     )
     c2.radio(
         "Whom to reach",
         options=list(planinputs.REACH),
-        format_func=lambda k: planinputs.REACH_SHORT[k][:1].upper() + planinputs.REACH_SHORT[k][1:],
+        format_func=plancommon.reach_label,
         key="plan_reach",
     )
     c3.checkbox(
@@ -137,25 +137,7 @@ with st.form("plan_form", border=True):
         "best plan found is shown with the gap to the proved bound; a longer limit may close "
         "it.",
     )
-    c3.radio(
-        "Walking distance",
-        options=["streets", "straight"],
-        format_func={
-            "streets": f"On the streets where mapped ({covered_names}), else straight x detour",
-            "straight": "Straight line x detour everywhere",
-        }.get,
-        key="plan_distance",
-    )
-    c3.number_input(
-        "Detour factor (where there is no street network)",
-        min_value=1.0,
-        max_value=3.0,
-        step=0.01,
-        format="%.3f",
-        key="plan_detour",
-        help=f"Walking route / straight line. Default {measured_detour:.3f}: the median measured "
-        f"on the streets of {covered_names} (see Data and method).",
-    )
+    walking.settings(c3, covered_names, measured_detour, prefix="plan")
     st.form_submit_button("Find the best sites", icon=":material/travel_explore:")
 
 state = st.session_state
@@ -185,13 +167,14 @@ with st.spinner("Finding the best sites (exact solver)…"):
     data = plancommon.plan_data(
         mode, params.detour, params.distance, planinputs.OA_SITES in params.sites
     )
-    plan = plancommon.per_session(
+    plan = common.per_session(
         "_plan_result",
         (params, plancommon.uploads_key(mode)),
         lambda: planner.plan(data, params),
     )
 r, f = plan.result, plan.figures
 who = planinputs.REACH_SHORT[params.reach]
+who_head = plancommon.reach_label(params.reach)  # the same with a capital
 
 # --------------------------------------------------------------------------------------------
 # the answer
@@ -295,7 +278,7 @@ web.add_categories(
     tooltip_fields={
         "lsoa_name": "Neighbourhood",
         "borough_name": "Borough",
-        "target": f"{who[:1].upper() + who[1:]}",
+        "target": who_head,
         "served_pct": "Already served, %",
         "reached_pct": "Newly reached by the plan, %",
         "sites": "Reached from sites",
@@ -320,12 +303,12 @@ if 0 < len(reached) <= MAX_OA_POINTS:
         tooltip_fields={
             "oa_code": "Output Area",
             "site": "Newly reached by site",
-            "weight": who[:1].upper() + who[1:],
+            "weight": who_head,
         },
         colour="#D55E00",
         show=bool(sel.boroughs),
     )
-existing = plancommon.per_session(
+existing = common.per_session(
     "_plan_existing",
     (params.theme, plancommon.uploads_key(mode)),
     lambda: closureview.theme_places(data.places, data.directory, params.theme, data.lsoas),
@@ -407,7 +390,7 @@ def _map_table() -> pd.DataFrame:
         columns={
             "lsoa_name": "Neighbourhood",
             "borough_name": "Borough",
-            "target": who[:1].upper() + who[1:],
+            "target": who_head,
             "served": "Already served",
             "newly_reached": "Newly reached",
             "sites": "Reached from sites",

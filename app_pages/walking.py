@@ -10,9 +10,19 @@ import streamlit as st
 from geo.analysis.walkaccess import AccessModel
 
 
-def settings(column: Any, covered_names: str, measured_detour: float) -> None:
-    """The "Walking distance" choice and the detour factor (keys ``gaps_distance``,
-    ``gaps_detour``) in ``column``."""
+def catchment_label(metres: int) -> str:
+    """A walking catchment in words: ``800 m (~10 min)`` (80 m a minute)."""
+    return f"{metres:,} m (~{round(metres / 80)} min)"
+
+
+def settings(
+    column: Any,
+    covered_names: str,
+    measured_detour: float,
+    prefix: str = "gaps",
+) -> None:
+    """The "Walking distance" choice and the detour factor in ``column`` (widget keys
+    ``{prefix}_distance`` and ``{prefix}_detour``: the Gap finder's, the Pilot planner's)."""
     column.radio(
         "Walking distance",
         options=["streets", "straight"],
@@ -20,7 +30,7 @@ def settings(column: Any, covered_names: str, measured_detour: float) -> None:
             "streets": f"On the streets where mapped ({covered_names}), else straight x detour",
             "straight": "Straight line x detour everywhere",
         }.get,
-        key="gaps_distance",
+        key=f"{prefix}_distance",
         help="Walking distances are measured on the OpenStreetMap street and footpath network "
         f"where the bundled extract covers both ends ({covered_names}); everywhere else they "
         "are the straight line times the detour factor.",
@@ -31,7 +41,7 @@ def settings(column: Any, covered_names: str, measured_detour: float) -> None:
         max_value=3.0,
         step=0.01,
         format="%.3f",
-        key="gaps_detour",
+        key=f"{prefix}_detour",
         help=f"Walking route / straight line. Default {measured_detour:.3f}: the median "
         f"measured on the streets of {covered_names} (each Output Area to the nearest place of "
         "each kind within 2 km; see Data and method). 1 = as the crow flies.",
