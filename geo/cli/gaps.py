@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.analysis import gapview as gv
 from geo.analysis import provision, walkaccess
-from geo.analysis.oa_table import MAX_CATCHMENT
+from geo.cli import options
 from geo.data import io
 from geo.data.directory import CATEGORIES, NO_OPEN_DATA
 from geo.data.indicators import VINTAGES
@@ -45,65 +45,16 @@ COLUMNS = [
 ]
 
 
-def _theme(value: str) -> str:
-    """The theme as the sidebar shows it; case and spaces forgiven."""
-    options = list(dict.fromkeys([gv.ALL_THEMES, *provision.SERVICE_THEMES]))
-    by_key = {" ".join(o.lower().split()): o for o in options}
-    key = " ".join(value.lower().split())
-    if key not in by_key:
-        raise argparse.ArgumentTypeError(
-            f"unknown theme {value!r}; choose one of: " + "; ".join(f'"{o}"' for o in options)
-        )
-    return by_key[key]
-
-
-def _positive(value: str) -> float:
-    number = float(value)
-    if not 0 < number <= MAX_CATCHMENT:
-        raise argparse.ArgumentTypeError(
-            f"the catchment must be more than 0 and at most {MAX_CATCHMENT:,.0f} metres"
-        )
-    return number
-
-
-def _detour(value: str) -> float:
-    number = float(value)
-    if not number >= 1.0:
-        raise argparse.ArgumentTypeError("the detour factor must be 1 (straight line) or more")
-    return number
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
     parser.add_argument(
         "--theme",
-        type=_theme,
+        type=options.theme_chooser(list(dict.fromkeys([gv.ALL_THEMES, *provision.SERVICE_THEMES]))),
         default=gv.ALL_THEMES,
         help='a theme as the sidebar shows it, e.g. "Digital inclusion" (default: All themes)',
     )
     parser.add_argument("--vintage", choices=list(VINTAGES), default="iod2025")
-    parser.add_argument(
-        "--catchment",
-        type=_positive,
-        default=800.0,
-        metavar="METRES",
-        help="walking catchment in metres, up to 1,600 (default 800)",
-    )
-    parser.add_argument(
-        "--detour",
-        type=_detour,
-        default=None,
-        metavar="FACTOR",
-        help="walking / straight-line factor where the street network does not reach "
-        "(default: the median measured on the network by the build)",
-    )
-    parser.add_argument(
-        "--distance",
-        choices=list(walkaccess.DISTANCES),
-        default="streets",
-        help="streets: on the street network where it covers both ends, else straight line x "
-        "detour (default); straight: straight line x detour everywhere",
-    )
+    options.add_walking_arguments(parser)
     parser.add_argument(
         "--borough",
         metavar="CODE",

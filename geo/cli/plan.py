@@ -18,24 +18,12 @@ import time
 from pathlib import Path
 
 from geo.analysis import planinputs, planner, provision, walkaccess
-from geo.analysis.oa_table import MAX_CATCHMENT
 from geo.analysis.selection import icb_boroughs
+from geo.cli import options
 from geo.data import io
 from geo.data.directory import CATEGORIES, NO_OPEN_DATA
 
 __all__ = ["add_arguments", "plan_data", "run", "run_plan"]
-
-
-def _theme(value: str) -> str:
-    """The theme as the sidebar shows it; case and spaces forgiven."""
-    by_key = {" ".join(t.lower().split()): t for t in planinputs.PLAN_THEMES}
-    key = " ".join(value.lower().split())
-    if key not in by_key:
-        raise argparse.ArgumentTypeError(
-            f"unknown theme {value!r}; choose one of: "
-            + "; ".join(f'"{t}"' for t in planinputs.PLAN_THEMES)
-        )
-    return by_key[key]
 
 
 def _sites(value: str) -> tuple[str, ...]:
@@ -63,22 +51,6 @@ def _count(value: str) -> int:
     return number
 
 
-def _catchment(value: str) -> float:
-    number = float(value)
-    if not 0 < number <= MAX_CATCHMENT:
-        raise argparse.ArgumentTypeError(
-            f"the catchment must be more than 0 and at most {MAX_CATCHMENT:,.0f} metres"
-        )
-    return number
-
-
-def _detour(value: str) -> float:
-    number = float(value)
-    if not number >= 1.0:
-        raise argparse.ArgumentTypeError("the detour factor must be 1 (straight line) or more")
-    return number
-
-
 def _seconds(value: str) -> float:
     number = float(value)
     if not number > 0:
@@ -90,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
     parser.add_argument(
         "--theme",
-        type=_theme,
+        type=options.theme_chooser(planinputs.PLAN_THEMES),
         required=True,
         help='the theme the pilots provide, as the sidebar shows it, e.g. "Digital inclusion"; '
         f'or "{planinputs.LINK_WORKER_THEME}" (no place provides it: nobody counts as served)',
@@ -104,28 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"{planinputs.OA_SITES} (every Output Area centre)",
     )
     parser.add_argument("--count", type=_count, required=True, metavar="N", help="sites, 1-50")
-    parser.add_argument(
-        "--catchment",
-        type=_catchment,
-        default=800.0,
-        metavar="METRES",
-        help="walking catchment in metres, up to 1,600 (default 800)",
-    )
-    parser.add_argument(
-        "--detour",
-        type=_detour,
-        default=None,
-        metavar="FACTOR",
-        help="walking / straight-line factor where the street network does not reach "
-        "(default: the median measured on the network by the build)",
-    )
-    parser.add_argument(
-        "--distance",
-        choices=list(walkaccess.DISTANCES),
-        default="streets",
-        help="streets: on the street network where it covers both ends, else straight line x "
-        "detour (default); straight: straight line x detour everywhere",
-    )
+    options.add_walking_arguments(parser)
     parser.add_argument(
         "--reach",
         choices=list(planinputs.REACH),
