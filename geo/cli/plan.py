@@ -82,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=list(planinputs.REACH),
         default="residents",
         help="whom to reach (default residents): "
-        + "; ".join(f"{k}: {v}" for k, v in planinputs.REACH_SHORT.items()),
+        # argparse formats help with %: "10%" must be "10%%"
+        + "; ".join(f"{k}: {v}" for k, v in planinputs.REACH_SHORT.items()).replace("%", "%%"),
     )
     area = parser.add_mutually_exclusive_group()
     area.add_argument(

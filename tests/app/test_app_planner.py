@@ -79,6 +79,18 @@ def test_page_numbers_equal_the_command_line(cli_csv):
     assert any("Proved optimal" in s.value for s in at.success)
 
 
+@pytest.mark.parametrize("command", [[], ["build"], ["web"], ["gaps"], ["plan"]])
+def test_every_command_prints_its_help(command, capsys):
+    """--help works (argparse formats help texts with %: a bare '10%' crashed plan --help)."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*command, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m geo")
+    if command == ["plan"]:
+        assert "deprived10: residents in England's most deprived 10%;" in " ".join(out.split())
+
+
 def test_command_line_prints_objective_and_proof(capsys):
     argv = ["plan", "--theme", "Digital inclusion", "--sites", "community_centre", "--count", "3"]
     assert cli.main([*argv, "--borough", TOWER_HAMLETS, "--reach", "ha"]) == 0
