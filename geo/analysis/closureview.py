@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import sparse
 
 from geo.analysis.closures import CriticalResult, critical_places, lost_demand, sole_coverage
-from geo.analysis.planinputs import reach_weights
+from geo.analysis.planinputs import areas_of, reach_weights
 from geo.analysis.walkaccess import AccessModel
 
 __all__ = [
@@ -75,21 +75,7 @@ def theme_places(
     ok = rows["category"].notna().to_numpy()
     fac, ids, rows = fac[ok], ids[ok], rows[ok]
     geom = gpd.GeoSeries(rows.geometry.to_numpy(), crs=directory.crs).to_crs(27700)
-    joined = gpd.sjoin(
-        gpd.GeoDataFrame(geometry=geom.to_numpy(), crs=27700),
-        gpd.GeoDataFrame(
-            {
-                "lsoa_code": lsoas.index.astype(str).to_numpy(),
-                "borough_code": lsoas["borough_code"].to_numpy(),
-                "borough_name": lsoas["borough_name"].to_numpy(),
-            },
-            geometry=lsoas.geometry.to_crs(27700).to_numpy(),
-            crs=27700,
-        ),
-        how="left",
-        predicate="within",
-    )
-    joined = joined[~joined.index.duplicated()].sort_index()
+    joined = areas_of(geom.x.to_numpy(float), geom.y.to_numpy(float), lsoas)
     ll = geom.to_crs(4326)
     return pd.DataFrame(
         {

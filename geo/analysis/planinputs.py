@@ -46,6 +46,7 @@ __all__ = [
     "THEME_NOTES",
     "UPLOAD_SITES",
     "CandidateSet",
+    "areas_of",
     "candidate_set",
     "coverage",
     "demand_in_area",
@@ -206,6 +207,30 @@ class CandidateSet:
     tables: tuple[tuple[DistanceTable, np.ndarray], ...]
 
 
+def areas_of(x: np.ndarray, y: np.ndarray, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The LSOA and borough each point (EPSG:27700 metres) lies within.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In the points' order: ``lsoa_code``, ``borough_code``, ``borough_name`` (missing outside
+        every LSOA; a point on a shared edge takes the first LSOA found).
+    """
+    columns = {
+        "lsoa_code": lsoas.index.astype(str).to_numpy(),
+        "borough_code": lsoas["borough_code"].to_numpy(),
+    }
+    if "borough_name" in lsoas.columns:
+        columns["borough_name"] = lsoas["borough_name"].to_numpy()
+    where = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=27700),
+        gpd.GeoDataFrame(columns, geometry=lsoas.geometry.to_crs(27700).to_numpy(), crs=27700),
+        how="left",
+        predicate="within",
+    )
+    return where[~where.index.duplicated()].sort_index()
+
+
 def _lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=27700).to_crs(4326)
     return pts.x.to_numpy(), pts.y.to_numpy()
@@ -222,20 +247,7 @@ def _directory_sites(
     rows, fac = rows[fac >= 0], fac[fac >= 0]
     geom = rows.geometry.to_crs(27700) if rows.crs is not None else rows.geometry
     x, y = geom.x.to_numpy(float), geom.y.to_numpy(float)
-    where = gpd.sjoin(
-        gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=27700),
-        gpd.GeoDataFrame(
-            {
-                "lsoa_code": lsoas.index.astype(str).to_numpy(),
-                "borough_code": lsoas["borough_code"].to_numpy(),
-            },
-            geometry=lsoas.geometry.to_crs(27700).to_numpy(),
-            crs=27700,
-        ),
-        how="left",
-        predicate="within",
-    )
-    where = where[~where.index.duplicated()].sort_index()
+    where = areas_of(x, y, lsoas)
     lon, lat = _lonlat(x, y)
     frame = pd.DataFrame(
         {
