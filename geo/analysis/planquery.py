@@ -63,6 +63,26 @@ def _flag(value: Any) -> str:
     return "1" if value else "0"
 
 
+def _bad(key: str, raw: str) -> str:
+    return f"The link's {key}={raw!r} is not a valid setting; the default is used."
+
+
+def _checked(
+    query: Mapping[str, str], checks: Mapping[str, Any], warnings: list[str]
+) -> dict[str, Any]:
+    """The values of ``query`` that pass their check (``check(text)`` is None when not);
+    each one that fails adds a warning."""
+    values: dict[str, Any] = {}
+    for key, check in checks.items():
+        if key in query:
+            value = check(str(query[key]))
+            if value is None:
+                warnings.append(_bad(key, str(query[key])))
+            else:
+                values[key] = value
+    return values
+
+
 def to_query(
     values: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
 ) -> dict[str, str]:
@@ -93,12 +113,7 @@ def from_query(
     site_keys
         The candidate kinds the page offers (category keys, ``upload``, ``oa``).
     """
-    values: dict[str, Any] = {}
     warnings: list[str] = []
-
-    def bad(key: str, raw: str) -> None:
-        warnings.append(f"The link's {key}={raw!r} is not a valid setting; the default is used.")
-
     checks: dict[str, Any] = {
         "plan_theme": lambda v: v if v in PLAN_THEMES else None,
         "plan_reach": lambda v: v if v in REACH else None,
@@ -109,13 +124,7 @@ def from_query(
         "plan_served": lambda v: {"1": True, "0": False}.get(v),
         "plan_ptal": lambda v: {"1": True, "0": False}.get(v),
     }
-    for key, check in checks.items():
-        if key in query:
-            value = check(str(query[key]))
-            if value is None:
-                bad(key, str(query[key]))
-            else:
-                values[key] = value
+    values = _checked(query, checks, warnings)
     if "plan_sites" in query:
         known = list(site_keys)
         keys = [k for k in str(query["plan_sites"]).split(",") if k]
@@ -123,7 +132,7 @@ def from_query(
         if ok:
             values["plan_sites"] = ok
         if len(ok) < len(keys):
-            bad("plan_sites", str(query["plan_sites"]))
+            warnings.append(_bad("plan_sites", str(query["plan_sites"])))
     if "plan_detour" in query:
         try:
             detour = float(query["plan_detour"])
@@ -132,7 +141,7 @@ def from_query(
         if 1.0 <= detour <= 3.0:
             values["plan_detour"] = detour
         else:
-            bad("plan_detour", str(query["plan_detour"]))
+            warnings.append(_bad("plan_detour", str(query["plan_detour"])))
     return values, warnings
 
 
@@ -162,7 +171,6 @@ def closure_from_query(
     themes
         The themes the page offers.
     """
-    values: dict[str, Any] = {}
     warnings: list[str] = []
     known = set(themes)
     checks: dict[str, Any] = {
@@ -172,16 +180,7 @@ def closure_from_query(
         "close_what": lambda v: v if v in ("place", "category") else None,
         "close_n": lambda v: int(v) if v.isdigit() and 1 <= int(v) <= CLOSE_MAX_N else None,
     }
-    for key, check in checks.items():
-        if key in query:
-            value = check(str(query[key]))
-            if value is None:
-                warnings.append(
-                    f"The link's {key}={str(query[key])!r} is not a valid setting; the default "
-                    "is used."
-                )
-            else:
-                values[key] = value
+    values = _checked(query, checks, warnings)
     for key in ("close_place", "close_category"):
         raw = str(query.get(key, "")).strip()
         if raw:
