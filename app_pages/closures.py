@@ -83,11 +83,7 @@ who = planinputs.REACH_SHORT[reach]
 who_head = plancommon.reach_label(reach)  # the same with a capital
 
 data = plancommon.plan_data(mode, detour, "streets", with_oas=False)
-places = common.per_session(
-    "_close_places",
-    (theme, plancommon.uploads_key(mode)),
-    lambda: cv.theme_places(data.places, data.directory, theme, data.lsoas),
-)
+places = plancommon.theme_places(data, theme, mode)
 if not len(places):
     st.warning(
         f"No place of **{theme}** is in the data used, so no closure can cost anything here. "

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from geo.analysis import closureview, planinputs, planner, planquery, walkaccess
 from geo.analysis import gapview as gv
-from geo.analysis import planinputs, planner, planquery, walkaccess
 from geo.data.directory import CATEGORIES
 
 
@@ -72,3 +73,14 @@ def seed_from_url(site_keys: list[str], defaults: dict[str, Any]) -> None:
 def uploads_key(mode: str) -> tuple:
     """What the data of the mode depends on besides the bundled files."""
     return (mode, gv.frame_digest(st.session_state.get("services")))
+
+
+def theme_places(data: planner.PlanData, theme: str, mode: str) -> pd.DataFrame:
+    """The places of ``theme`` in the data used (geo.analysis.closureview.theme_places), kept
+    per theme and uploads for the Pilot planner's map and the closure page alike (where a
+    place is and what it provides do not depend on the walking distance settings)."""
+    return common.per_session(
+        "_theme_places",
+        (theme, uploads_key(mode)),
+        lambda: closureview.theme_places(data.places, data.directory, theme, data.lsoas),
+    )

@@ -19,7 +19,7 @@ import streamlit as st
 
 from app_pages import common, mapping, plancommon, walking
 from geo import web
-from geo.analysis import closureview, planinputs, planner, planquery, provision
+from geo.analysis import planinputs, planner, planquery, provision
 from geo.analysis.gapview import CATCHMENTS
 from geo.analysis.selection import Selection, bounds_of
 from geo.data.directory import THEME_CAVEATS
@@ -308,11 +308,7 @@ if 0 < len(reached) <= MAX_OA_POINTS:
         colour="#D55E00",
         show=bool(sel.boroughs),
     )
-existing = common.per_session(
-    "_plan_existing",
-    (params.theme, plancommon.uploads_key(mode)),
-    lambda: closureview.theme_places(data.places, data.directory, params.theme, data.lsoas),
-)
+existing = plancommon.theme_places(data, params.theme, mode)
 if sel.boroughs and len(existing):
     near = mapping.nearby_boroughs(common.boroughs("iod2025", web=True), sel.boroughs).index
     existing = existing[existing["borough_code"].isin(near)]

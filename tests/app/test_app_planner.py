@@ -219,7 +219,7 @@ def test_closure_page_place_category_and_most_important():
     (south, west), (north, east) = json.loads(
         re.search(r"spm\.fit\([^,]+, (\[\[.*?\]\])", script)[1]
     )
-    closed = at.session_state["_close_places"][1].loc[at.session_state["close_place"]]
+    closed = at.session_state["_theme_places"][1].loc[at.session_state["close_place"]]
     assert west < closed["lon"] < east and south < closed["lat"] < north
     assert east - west < 0.2 and north - south < 0.15
     at.session_state["close_what"] = "category"
@@ -239,7 +239,7 @@ def test_closure_settings_from_a_link_and_back_into_it():
     first = _app(CLOSURES, boroughs=["E09000007"])
     labels = first.selectbox(key="close_place").options
     assert len(labels) > 2
-    places = first.session_state["_close_places"][1]
+    places = first.session_state["_theme_places"][1]
     inside = places[places["borough_code"].eq("E09000007")].sort_values("name")
     target = inside.iloc[2]
     at = AppTest.from_file("../../app.py", default_timeout=TIMEOUT)
