@@ -20,8 +20,9 @@ import pandas as pd
 from geo.analysis import gapview as gv
 from geo.analysis import provision, walkaccess
 from geo.cli import options
+from geo.cli.bundled import bundled_access
 from geo.data import io
-from geo.data.directory import CATEGORIES, NO_OPEN_DATA
+from geo.data.directory import NO_OPEN_DATA
 from geo.data.indicators import VINTAGES
 
 __all__ = ["COLUMNS", "add_arguments", "export_columns", "gap_table", "run"]
@@ -91,26 +92,8 @@ def gap_table(
     tuple
         :func:`geo.analysis.gapview.compute_gaps` output, the parameters used and the model.
     """
-    directory = provision.bundled_directory(
-        io.load_services(data_dir),
-        io.load_parks(data_dir),
-        categories=CATEGORIES,
-        no_open_data=NO_OPEN_DATA,
-    )
-    points = provision.access_supply(directory, io.load_park_edges(data_dir))
-    report = io.load_detour(data_dir)
-    streets = walkaccess.streets_context(
-        io.load_walk_network(data_dir), io.load_boroughs("iod2025", data_dir=data_dir), report
-    )
-    detour = streets.detour if detour is None else float(detour)
-    model = walkaccess.bundled_model(
-        io.load_oas(data_dir),
-        points,
-        streets,
-        io.load_oa_place_network(data_dir),
-        detour=detour,
-        distance=distance,
-    )
+    data = bundled_access(detour, distance, data_dir)
+    detour, model = data.detour, data.model
     params = gv.GapParams(
         vintage=vintage, theme=theme, catchment=float(catchment), detour=detour, distance=distance
     )

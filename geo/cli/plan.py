@@ -17,11 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-from geo.analysis import planinputs, planner, provision, walkaccess
+from geo.analysis import planinputs, planner, walkaccess
 from geo.analysis.selection import icb_boroughs
 from geo.cli import options
+from geo.cli.bundled import bundled_access
 from geo.data import io
-from geo.data.directory import CATEGORIES, NO_OPEN_DATA
+from geo.data.directory import CATEGORIES
 
 __all__ = ["add_arguments", "plan_data", "run", "run_plan"]
 
@@ -123,34 +124,15 @@ def plan_data(
 
     The Output Area centres are measured as places only when ``sites`` asks for them.
     """
-    directory = provision.bundled_directory(
-        io.load_services(data_dir),
-        io.load_parks(data_dir),
-        categories=CATEGORIES,
-        no_open_data=NO_OPEN_DATA,
-    )
-    points = provision.access_supply(directory, io.load_park_edges(data_dir))
-    report = io.load_detour(data_dir)
-    streets = walkaccess.streets_context(
-        io.load_walk_network(data_dir), io.load_boroughs("iod2025", data_dir=data_dir), report
-    )
-    detour = streets.detour if detour is None else float(detour)
-    oas = io.load_oas(data_dir)
-    places = walkaccess.bundled_model(
-        oas,
-        points,
-        streets,
-        io.load_oa_place_network(data_dir),
-        detour=detour,
-        distance=distance,
-    )
+    data = bundled_access(detour, distance, data_dir)
+    oas, detour, streets = data.oas, data.detour, data.streets
     oa_model = None
     if planinputs.OA_SITES in sites:
         oa_model = walkaccess.upload_model(
             oas, planinputs.oa_centres(oas), streets, detour=detour, distance=distance
         )
     lsoas = io.load_lsoas("iod2025", data_dir=data_dir)
-    return planner.PlanData(oas, lsoas, places, directory, oa_model), detour
+    return planner.PlanData(oas, lsoas, data.model, data.directory, oa_model), detour
 
 
 def run_plan(args: argparse.Namespace, boroughs: tuple[str, ...]) -> planner.Plan:
