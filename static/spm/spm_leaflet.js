@@ -531,6 +531,14 @@
       if (e.key !== "Enter" && e.key !== " " && e.key !== "Spacebar") return;
       L.DomEvent.preventDefault(e);
       ctrl.expand();
+      // Leaflet's own Enter handler opens the list "safely": clicks inside it are ignored
+      // until a timer runs (for touch, where the tap that opened it would also hit an input).
+      // A key pressed next is not that tap, and the timer can be late on a busy page, so the
+      // first Space on a layer was lost: lift the guard now.
+      if (ctrl._preventClick && section) {
+        ctrl._preventClick = false;
+        L.DomEvent.off(section, "click", L.DomEvent.preventDefault);
+      }
       var first = box.querySelector("input");
       if (first) first.focus();
     });
