@@ -441,13 +441,17 @@ def test_keyboard_map(kpage, app_url, shots):
     text = live.inner_text()
     assert text.startswith("At the centre of the map: Neighbourhood (LSOA): Tower Hamlets"), text
     assert "decile" in text
-    page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(600)
-    moved = frame.evaluate(view)
-    assert moved[1] > start[1] and moved[2] == start[2]  # panned east, same zoom
+    # waited for (not a fixed pause): the pan and zoom animations end late on a busy machine
+    the_map = "Object.values(window).find(v => v instanceof L.Map)"
+    page.keyboard.press("ArrowRight")  # panned east, same zoom
+    frame.wait_for_function(
+        f"s => {the_map}.getCenter().lng > s[1] && {the_map}.getZoom() === s[2]",
+        arg=start,
+        timeout=10_000,
+    )
     page.keyboard.press("Equal")  # "+"
-    page.wait_for_timeout(600)
-    assert frame.evaluate(view)[2] > start[2]
+    frame.wait_for_function(f"s => {the_map}.getZoom() > s[2]", arg=start, timeout=10_000)
+    page.wait_for_timeout(400)  # the zoom animation's last frame, for the screenshot
     page.screenshot(path=str(shots / "keyboard_map_readout.png"))
     # Tab: zoom in, zoom out, then the layer list's button
     names = []
