@@ -202,7 +202,11 @@ def test_upload_stock_list_shows_points(page, app_url, artifacts, tmp_path):
             break
         page.wait_for_timeout(500)
     assert upload_summary(metrics), metrics  # rows read = accepted + rejected
-    frame, counts = _map_frame(page, ready=lambda c: c["circles"] + c["clusters"] > 0)
+    # the homes come with the map; the 33 borough-name labels from a static file, which can
+    # arrive later: wait for both
+    frame, counts = _map_frame(
+        page, ready=lambda c: c["circles"] + c["clusters"] > 0 and c["markers"] >= 33
+    )
     print("upload layers", counts)
     # 33 borough-name labels are markers too; the 59 accepted homes come on top
     assert counts["circles"] + counts["clusters"] + counts["markers"] - 33 == 59, counts
