@@ -126,6 +126,22 @@ def _map_frame(page, timeout: float = 90, ready=lambda counts: counts["paths"] >
     raise AssertionError("no Leaflet map with drawn layers appeared")
 
 
+def _steady_counts(frame, timeout: float = 30, quiet: float = 1.0) -> dict:
+    """The map's layer counts once they have not changed for ``quiet`` seconds: the
+    neighbourhoods come from one static file per borough and the borough outlines and labels
+    from another, and any of them can arrive last."""
+    deadline = time.time() + timeout
+    last, since = None, time.time()
+    while time.time() < deadline:
+        counts = frame.evaluate(COUNT_LAYERS)
+        if counts != last:
+            last, since = counts, time.time()
+        elif time.time() - since >= quiet:
+            break
+        time.sleep(0.25)
+    return last
+
+
 def test_overview_map_draws_all_london(page, app_url, artifacts):
     start = time.perf_counter()
     page.goto(app_url)
@@ -162,8 +178,7 @@ def test_link_opens_same_selection(page, app_url, artifacts):
     expected = ((lsoas.borough_code == "E09000030") & lsoas.health_decile.between(1, 3)).sum()
     near = nearby_boroughs(io.load_boroughs("iod2025", web=True), ["E09000030"])
     frame, counts = _map_frame(page, ready=lambda c: c["polygons"] >= expected + len(near))
-    page.wait_for_timeout(500)  # nothing more arrives
-    counts = frame.evaluate(COUNT_LAYERS)
+    counts = _steady_counts(frame)  # nothing more arrives
     assert 1 < len(near) < 33  # Tower Hamlets and its neighbours only
     assert counts["polygons"] == expected + len(near), counts
     assert page.get_by_text("Tower Hamlets").first.is_visible()

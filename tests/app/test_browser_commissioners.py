@@ -27,11 +27,14 @@ def test_pcn_view_shows_practices_and_where_patients_live(browser, app_url, arti
     l11 = set(reg.loc[reg["practice_code"].isin(practices), "lsoa11_code"]) & set(lsoas.index)
     l21 = io.load_lsoas("iod2025")
     n21 = int(l21["lsoa11_codes"].str.split("; ").map(lambda cs: bool(set(cs) & l11)).sum())
+    # the neighbourhoods, the practices and the borough names (markers, which come in one
+    # file with the outlines), then no more changes (the neighbourhoods come per borough)
     frame, counts = harness._map_frame(
-        page, timeout=120, ready=lambda c: c["polygons"] >= n21 and c["circles"] >= 6
+        page,
+        timeout=120,
+        ready=lambda c: c["polygons"] >= n21 and c["circles"] >= 6 and c["markers"] >= 1,
     )
-    page.wait_for_timeout(1000)
-    counts = frame.evaluate(harness.COUNT_LAYERS)
+    counts = harness._steady_counts(frame)
     near = counts["polygons"] - n21  # the rest are borough outlines
     assert 1 <= near < 33, counts
     assert counts["circles"] == len(practices) == 6, counts  # its practices on the map

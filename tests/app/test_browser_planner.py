@@ -30,8 +30,7 @@ def test_planner_link_draws_the_sites_and_their_reach(page, app_url, artifacts):
     frame, counts = harness._map_frame(
         page, timeout=180, ready=lambda c: c["polygons"] >= n_th and c["markers"] >= 5
     )
-    page.wait_for_timeout(800)
-    counts = frame.evaluate(harness.COUNT_LAYERS)
+    counts = harness._steady_counts(frame)
     numbers = frame.evaluate(
         "[...document.querySelectorAll('.leaflet-marker-icon')].map(e => e.textContent.trim())"
         ".filter(t => /^[0-9]+$/.test(t))"
