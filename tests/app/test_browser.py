@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from app_pages.mapping import nearby_boroughs
 from geo.data import io
@@ -181,7 +182,7 @@ def test_link_opens_same_selection(page, app_url, artifacts):
     counts = _steady_counts(frame)  # nothing more arrives
     assert 1 < len(near) < 33  # Tower Hamlets and its neighbours only
     assert counts["polygons"] == expected + len(near), counts
-    assert page.get_by_text("Tower Hamlets").first.is_visible()
+    expect(page.get_by_text("Tower Hamlets").first).to_be_visible(timeout=120_000)
     assert "indicator=health" in page.url and "borough=E09000030" in page.url
     page.screenshot(path=str(artifacts / "tower_hamlets_health.png"), full_page=True)
 
@@ -448,7 +449,7 @@ def test_shared_subpage_link_on_a_fresh_server(browser, artifacts):
         page.wait_for_timeout(2000)
         assert page.evaluate("window.__pageNotFound") is False
         assert "/gaps" in page.url and "borough=E09000030" in page.url
-        assert page.get_by_text("Tower Hamlets").first.is_visible()
+        expect(page.get_by_text("Tower Hamlets").first).to_be_visible(timeout=120_000)
         page.screenshot(path=str(artifacts / "shared_gaps_link_first_load.png"))
         page.close()
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import test_browser as harness
+from playwright.sync_api import expect
 
 from geo.data import io
 
@@ -41,9 +42,9 @@ def test_pcn_view_shows_practices_and_where_patients_live(browser, app_url, arti
     legend = frame.content()
     assert "share of the neighbourhood" in legend and "50% or more" in legend
     # the practices' table and the neighbourhoods' table (drawn on canvases), and the text
-    assert page.get_by_test_id("stDataFrame").count() == 2
-    assert page.get_by_text("Where its patients live").first.is_visible()
-    assert page.get_by_text("Most of its patients live in").first.is_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2, timeout=120_000)
+    expect(page.get_by_text("Where its patients live").first).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Most of its patients live in").first).to_be_visible(timeout=120_000)
     assert f"pcn={TOWER_NETWORK}" in page.url
     assert dialogs == []
     page.screenshot(path=str(artifacts / "pcn_tower_network.png"), full_page=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import test_browser as harness
+from playwright.sync_api import expect
 
 from geo.data import io
 
@@ -37,8 +38,10 @@ def test_planner_link_draws_the_sites_and_their_reach(page, app_url, artifacts):
     )
     assert sorted(map(int, numbers)) == [1, 2, 3, 4, 5], numbers  # the site numbers
     assert counts["circles"] >= 5, counts  # the reach circles (L.Circle) at least
-    assert page.get_by_text("Proved optimal (HiGHS").first.is_visible()
-    assert page.get_by_text("Newly reached (housing association households)").first.is_visible()
+    expect(page.get_by_text("Proved optimal (HiGHS").first).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Newly reached (housing association households)").first).to_be_visible(
+        timeout=120_000
+    )
     text = frame.content()
     assert "Share of the housing association households newly reached" in text  # the legend
     assert "plan_count=5" in page.url and "plan_sites=oa" in page.url
@@ -48,7 +51,9 @@ def test_planner_link_draws_the_sites_and_their_reach(page, app_url, artifacts):
 def test_planner_form_changes_the_plan(page, app_url):
     page.goto(f"{app_url}/planner?borough={TOWER_HAMLETS}&plan_count=2")
     page.get_by_text("Proved optimal (HiGHS").first.wait_for(timeout=180_000)
-    assert page.get_by_text("no choice of at most 2 candidate sites").first.is_visible()
+    expect(page.get_by_text("no choice of at most 2 candidate sites").first).to_be_visible(
+        timeout=120_000
+    )
     slider = page.get_by_role("slider", name="Number of sites")
     slider.focus()
     page.keyboard.press("ArrowRight")
@@ -60,6 +65,6 @@ def test_planner_form_changes_the_plan(page, app_url):
 def test_closure_page_on_bundled_data(page, app_url, artifacts):
     page.goto(f"{app_url}/closures?borough=E09000007")
     page.get_by_text("Residents left with no place in reach").first.wait_for(timeout=180_000)
-    assert page.get_by_text("Together: the worst 5").first.is_visible()
-    assert page.get_by_text("Proved optimal in").first.is_visible()
+    expect(page.get_by_text("Together: the worst 5").first).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Proved optimal in").first).to_be_visible(timeout=120_000)
     page.screenshot(path=str(artifacts / "closure_cost.png"), full_page=True)
