@@ -422,8 +422,9 @@ def test_keyboard_map(kpage, app_url, shots):
     frame = next(f for f in page.frames[1:] if _drawn(f))
     visited: list[dict] = []
     _tab_until(page, lambda f: f["frames"] == 1 and f["role"] == "region", 80, visited, set())
+    the_map = "Object.values(window).find(v => v instanceof L.Map)"
     view = (
-        "() => { const m = Object.values(window).find(v => v instanceof L.Map); "
+        f"() => {{ const m = {the_map}; "
         "const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }"
     )
     # a visible focus ring on the map (inside the frame)
@@ -442,7 +443,6 @@ def test_keyboard_map(kpage, app_url, shots):
     assert text.startswith("At the centre of the map: Neighbourhood (LSOA): Tower Hamlets"), text
     assert "decile" in text
     # waited for (not a fixed pause): the pan and zoom animations end late on a busy machine
-    the_map = "Object.values(window).find(v => v instanceof L.Map)"
     page.keyboard.press("ArrowRight")  # panned east, same zoom
     frame.wait_for_function(
         f"s => {the_map}.getCenter().lng > s[1] && {the_map}.getZoom() === s[2]",
