@@ -449,7 +449,7 @@ def solve_core(
     # incumbent from the LP: greedy among the LP's sites, then single swaps
     support = np.flatnonzero(lp.x > 1e-6)
     if len(support):
-        sites, gains = greedy(A, w, p, among=support)
+        sites, _ = greedy(A, w, p, among=support)
         sites, value = swap_from(A, At, w, sites, share(0.5))
         if value > z:
             best, z = sites, value
