@@ -67,6 +67,15 @@ def _bad(key: str, raw: str) -> str:
     return f"The link's {key}={raw!r} is not a valid setting; the default is used."
 
 
+def _detour(text: str) -> float | None:
+    """A detour factor from 1 to 3, or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 1.0 <= value <= 3.0 else None
+
+
 def _checked(
     query: Mapping[str, str], checks: Mapping[str, Any], warnings: list[str]
 ) -> dict[str, Any]:
@@ -133,15 +142,7 @@ def from_query(
             values["plan_sites"] = ok
         if len(ok) < len(keys):
             warnings.append(_bad("plan_sites", str(query["plan_sites"])))
-    if "plan_detour" in query:
-        try:
-            detour = float(query["plan_detour"])
-        except ValueError:
-            detour = 0.0
-        if 1.0 <= detour <= 3.0:
-            values["plan_detour"] = detour
-        else:
-            warnings.append(_bad("plan_detour", str(query["plan_detour"])))
+    values |= _checked(query, {"plan_detour": _detour}, warnings)
     return values, warnings
 
 

@@ -223,6 +223,30 @@ def test_query_round_trip_and_bad_values_dropped():
     assert back == {"plan_sites": ["oa"]} and len(warnings) == 3
 
 
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("1.4", 1.4),
+        ("1", 1.0),
+        ("3", 3.0),
+        ("0.9", None),
+        ("3.5", None),
+        ("abc", None),
+        ("nan", None),
+        ("", None),
+    ],
+)
+def test_plan_query_detour(raw, kept):
+    """A link's detour factor is kept from 1 to 3; anything else warns, naming the value."""
+    back, warnings = planquery.from_query({"plan_detour": raw}, ["oa"])
+    if kept is None:
+        assert back == {} and warnings == [
+            f"The link's plan_detour={raw!r} is not a valid setting; the default is used."
+        ]
+    else:
+        assert back == {"plan_detour": kept} and not warnings
+
+
 def test_closure_query_round_trip_and_bad_values_dropped():
     values = {
         **planquery.CLOSE_DEFAULTS,
