@@ -53,7 +53,7 @@ def add_walking_arguments(parser: argparse.ArgumentParser) -> None:
         type=catchment,
         default=800.0,
         metavar="METRES",
-        help="walking catchment in metres, up to 1,600 (default 800)",
+        help=f"walking catchment in metres, up to {MAX_CATCHMENT:,.0f} (default 800)",
     )
     parser.add_argument(
         "--detour",
